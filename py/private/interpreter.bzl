@@ -1,0 +1,134 @@
+"""The Python interpreter toolchain: provider, rule and declaring macro."""
+
+PyInterpreterInfo = provider(
+    doc = "A Python interpreter that actions and launchers can run.",
+    fields = {
+        "interpreter": "File: a hermetic interpreter from the build, or None.",
+        "interpreter_path": "string: absolute path of an interpreter pre-installed on the " +
+                            "machine that runs it, or None.",
+        "python_version": "string: major.minor, e.g. \"3.11\".",
+        "implementation_name": "string: sys.implementation.name, e.g. \"cpython\".",
+        "exec_compatible_with": "list of Label: constraints of the machines it runs on.",
+        "target_compatible_with": "list of Label: constraints of the platforms it serves.",
+    },
+)
+
+def interpreter_command(info):
+    """Returns what to put first on a command line to run this interpreter.
+
+    Args:
+      info: a PyInterpreterInfo.
+
+    Returns:
+      The path of the interpreter: the file's exec path or the absolute path.
+    """
+    if info.interpreter:
+        return info.interpreter.path
+    return info.interpreter_path
+
+def _validate_version(version):
+    parts = version.split(".")
+    if len(parts) != 2 or not parts[0].isdigit() or not parts[1].isdigit():
+        fail("python_version must be \"major.minor\" (e.g. \"3.11\"), got \"%s\"" % version)
+
+def _py_interpreter_impl(ctx):
+    has_file = ctx.file.interpreter != None
+    has_path = ctx.attr.interpreter_path != ""
+    if has_file == has_path:
+        fail("%s: set exactly one of interpreter (a label) or interpreter_path (an absolute path)" %
+             ctx.label)
+    if has_path and not (ctx.attr.interpreter_path.startswith("/") or
+                         ctx.attr.interpreter_path[1:3] == ":\\"):
+        fail("%s: interpreter_path must be absolute, got \"%s\"" %
+             (ctx.label, ctx.attr.interpreter_path))
+    _validate_version(ctx.attr.python_version)
+    info = PyInterpreterInfo(
+        interpreter = ctx.file.interpreter,
+        interpreter_path = ctx.attr.interpreter_path if has_path else None,
+        python_version = ctx.attr.python_version,
+        implementation_name = ctx.attr.implementation_name,
+        exec_compatible_with = [c.label for c in ctx.attr.exec_constraints],
+        target_compatible_with = [c.label for c in ctx.attr.target_constraints],
+    )
+    files = depset([ctx.file.interpreter]) if has_file else depset()
+    return [
+        platform_common.ToolchainInfo(py_interpreter = info),
+        info,
+        DefaultInfo(files = files),
+    ]
+
+py_interpreter = rule(
+    implementation = _py_interpreter_impl,
+    doc = "Describes one Python interpreter; wrap it in toolchain() to register it.",
+    attrs = {
+        "exec_constraints": attr.label_list(
+            doc = "Constraints of the machines this interpreter runs on.",
+        ),
+        "implementation_name": attr.string(
+            default = "cpython",
+            doc = "sys.implementation.name of the interpreter.",
+        ),
+        "interpreter": attr.label(
+            allow_single_file = True,
+            doc = "A hermetic interpreter built or fetched by Bazel.",
+        ),
+        "interpreter_path": attr.string(
+            doc = "Absolute path of an interpreter pre-installed on the executing machine.",
+        ),
+        "python_version": attr.string(
+            mandatory = True,
+            doc = "major.minor version of the interpreter, e.g. \"3.11\".",
+        ),
+        "target_constraints": attr.label_list(
+            doc = "Constraints of the target platforms this interpreter serves.",
+        ),
+    },
+    provides = [PyInterpreterInfo],
+)
+
+def py_interpreter_toolchain(
+        name,
+        python_version,
+        interpreter_path = None,
+        interpreter = None,
+        implementation_name = "cpython",
+        exec_compatible_with = [],
+        target_compatible_with = [],
+        **kwargs):
+    """Declares a Python interpreter toolchain of type @rules_pyuv//py:toolchain_type.
+
+    Creates `<name>_interpreter` (the py_interpreter) and `<name>` (the toolchain to
+    register with register_toolchains).
+
+    Args:
+      name: name of the toolchain target.
+      python_version: major.minor version of the interpreter, e.g. "3.11".
+      interpreter_path: absolute path of an interpreter pre-installed on the (possibly
+        remote) machine that runs it, e.g. "/usr/bin/python3".
+      interpreter: label of a hermetic interpreter instead of interpreter_path.
+      implementation_name: sys.implementation.name, "cpython" by default.
+      exec_compatible_with: constraints of the machines the interpreter runs on.
+      target_compatible_with: constraints of the target platforms it serves; usually the
+        same as exec_compatible_with for an interpreter that runs the built program.
+      **kwargs: common attributes (visibility, tags) applied to both targets.
+    """
+    py_interpreter(
+        name = name + "_interpreter",
+        python_version = python_version,
+        interpreter_path = interpreter_path,
+        interpreter = interpreter,
+        implementation_name = implementation_name,
+        # Not exec_/target_compatible_with: those would make the interpreter target itself
+        # incompatible with other platforms instead of describing it.
+        exec_constraints = exec_compatible_with,
+        target_constraints = target_compatible_with,
+        **kwargs
+    )
+    native.toolchain(
+        name = name,
+        toolchain = ":" + name + "_interpreter",
+        toolchain_type = Label("//py:toolchain_type"),
+        exec_compatible_with = exec_compatible_with,
+        target_compatible_with = target_compatible_with,
+        **kwargs
+    )

@@ -1,0 +1,1 @@
+"""rules_pyuv test suite."""

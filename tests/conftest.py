@@ -1,0 +1,3 @@
+"""Shared pytest configuration: fixtures from tests/support."""
+
+pytest_plugins = ["tests.support.bazel_fixtures"]

@@ -1,0 +1,154 @@
+"""Throwaway Bazel workspaces that use this checkout of rules_pyuv, driven by real Bazel.
+
+Every workspace gets its own output base (under the test's tmp dir) but shares the
+install base, repository cache and disk cache of the session, so analysis is real and
+repeated fetches and actions are cheap. The Bazel server a workspace starts is shut down
+by the workspace's `close()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BAZEL = REPO_ROOT / "tools" / "bazel4" / "bazel"
+
+# What every workspace's WORKSPACE starts with: the ruleset as a user would declare it.
+WORKSPACE_PREAMBLE = """\
+workspace(name = "{name}")
+
+local_repository(
+    name = "rules_pyuv",
+    path = "{repo}",
+)
+
+load("@rules_pyuv//:repositories.bzl", "rules_pyuv_dependencies")
+
+rules_pyuv_dependencies()
+
+register_toolchains("@rules_pyuv//uv/toolchains:all")
+"""
+
+
+@dataclass(frozen=True)
+class BazelCaches:
+    """Directories shared by all workspaces of one test session."""
+
+    output_user_root: Path
+    repository_cache: Path
+    disk_cache: Path
+
+    @classmethod
+    def under(cls, base: Path) -> "BazelCaches":
+        caches = cls(base / "root", base / "repository-cache", base / "disk-cache")
+        for d in (caches.output_user_root, caches.repository_cache, caches.disk_cache):
+            d.mkdir(parents=True, exist_ok=True)
+        return caches
+
+
+class BazelError(AssertionError):
+    """A Bazel command exited with an unexpected status; carries its output."""
+
+
+class BazelWorkspace:
+    """A Bazel workspace on disk plus the commands to drive it."""
+
+    def __init__(self, root: Path, output_base: Path, caches: BazelCaches, name: str = "ws"):
+        self.root = root
+        self.output_base = output_base
+        self.caches = caches
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.write("WORKSPACE", WORKSPACE_PREAMBLE.format(name=name, repo=REPO_ROOT))
+        self.write("BUILD.bazel", "")
+
+    def write(self, relpath: str, content: str) -> Path:
+        """Writes a file of the workspace (dedented), creating folders."""
+        path = self.root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content))
+        return path
+
+    def append(self, relpath: str, content: str) -> None:
+        """Appends dedented text to a file of the workspace."""
+        with open(self.root / relpath, "a") as f:
+            f.write(textwrap.dedent(content))
+
+    def _startup(self) -> list[str]:
+        return [
+            f"--output_user_root={self.caches.output_user_root}",
+            f"--output_base={self.output_base}",
+            "--max_idle_secs=300",
+        ]
+
+    def run(self, command: str, *args: str, check: bool = True, timeout: float = 900):
+        """Runs `bazel <command> <args>` and returns the CompletedProcess.
+
+        Build-like commands get the shared repository and disk caches. With check=True a
+        non-zero exit raises BazelError with Bazel's output.
+        """
+        flags = []
+        if command in ("build", "test", "run", "cquery", "aquery", "fetch", "coverage"):
+            flags = [
+                f"--repository_cache={self.caches.repository_cache}",
+                f"--disk_cache={self.caches.disk_cache}",
+                "--color=no",
+                "--curses=no",
+                "--show_progress_rate_limit=5",
+            ]
+        argv = [str(BAZEL), *self._startup(), command, *flags, *args]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+        proc = subprocess.run(
+            argv,
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        if check and proc.returncode != 0:
+            raise BazelError(
+                f"bazel {command} {' '.join(args)} exited {proc.returncode}\n"
+                f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+            )
+        return proc
+
+    def bin_path(self, relpath: str) -> Path:
+        """Path of an output under bazel-bin."""
+        return self.root / "bazel-bin" / relpath
+
+    def close(self) -> None:
+        """Stops the Bazel server this workspace started (if any)."""
+        if (self.output_base / "server").exists():
+            subprocess.run(
+                [str(BAZEL), *self._startup(), "shutdown"],
+                cwd=self.root,
+                capture_output=True,
+                timeout=120,
+                stdin=subprocess.DEVNULL,
+            )
+
+
+def read_execution_log(path: Path) -> list[dict]:
+    """Parses a file written by --execution_log_json_file (concatenated JSON objects)."""
+    text = path.read_text()
+    decoder = json.JSONDecoder()
+    spawns, pos = [], 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return spawns
+        obj, pos = decoder.raw_decode(text, pos)
+        spawns.append(obj)
+
+
+def spawn_properties(spawn: dict) -> dict[str, str]:
+    """The exec properties ("platform") a logged spawn was sent with."""
+    props = spawn.get("platform", {}).get("properties", [])
+    return {p["name"]: p["value"] for p in props}

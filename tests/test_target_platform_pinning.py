@@ -43,7 +43,10 @@ def _probe_spawns(ws, platform: str, log: Path) -> list[dict]:
 def test_action_carries_the_target_platforms_exec_properties(pinning_workspace, tmp_path):
     ws = pinning_workspace
     seen = {}
-    for platform, arch, cpu in (("linux_amd64", "amd64", "x86_64"), ("linux_arm64", "arm64", "aarch64")):
+    for platform, arch, cpu in (
+        ("linux_amd64", "amd64", "x86_64"),
+        ("linux_arm64", "arm64", "aarch64"),
+    ):
         spawns = _probe_spawns(ws, platform, tmp_path / f"{platform}.json")
         assert len(spawns) == 1, spawns
         props = spawn_properties(spawns[0])

@@ -13,18 +13,16 @@ PyInterpreterInfo = provider(
     },
 )
 
-def interpreter_command(info):
-    """Returns what to put first on a command line to run this interpreter.
+def interpreter_executable(info):
+    """Returns the `executable` for ctx.actions.run that runs this interpreter.
 
     Args:
       info: a PyInterpreterInfo.
 
     Returns:
-      The path of the interpreter: the file's exec path or the absolute path.
+      The interpreter File (so Bazel stages it as an input) or its absolute path.
     """
-    if info.interpreter:
-        return info.interpreter.path
-    return info.interpreter_path
+    return info.interpreter or info.interpreter_path
 
 def _validate_version(version):
     parts = version.split(".")

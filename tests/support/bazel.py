@@ -44,7 +44,7 @@ class BazelCaches:
     disk_cache: Path
 
     @classmethod
-    def under(cls, base: Path) -> "BazelCaches":
+    def under(cls, base: Path) -> BazelCaches:
         caches = cls(base / "root", base / "repository-cache", base / "disk-cache")
         for d in (caches.output_user_root, caches.repository_cache, caches.disk_cache):
             d.mkdir(parents=True, exist_ok=True)

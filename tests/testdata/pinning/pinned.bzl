@@ -2,7 +2,7 @@
 
 # Tests exercise the internals that sdist_build is built on.
 # buildifier: disable=bzl-visibility
-load("@rules_pyuv//py/private:interpreter.bzl", "interpreter_command")
+load("@rules_pyuv//py/private:interpreter.bzl", "interpreter_executable")
 
 # buildifier: disable=bzl-visibility
 load(
@@ -19,7 +19,7 @@ def _pinned_probe_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".txt")
     ctx.actions.run(
         outputs = [out],
-        executable = interpreter_command(toolchains.python),
+        executable = interpreter_executable(toolchains.python),
         arguments = [
             "-c",
             _WRITE,

@@ -1,3 +1,3 @@
 """Shared pytest configuration: fixtures from tests/support."""
 
-pytest_plugins = ["tests.support.bazel_fixtures"]
+pytest_plugins = ["tests.support.bazel_fixtures", "tests.support.index_fixtures"]

@@ -1,0 +1,1 @@
+"""Test-support helpers for rules_pyuv (package builders, local index, uv.lock helpers)."""

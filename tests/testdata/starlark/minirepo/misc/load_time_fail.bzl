@@ -1,0 +1,3 @@
+"""Fails while being loaded."""
+
+fail("broken at load time")

@@ -22,6 +22,8 @@ platpkg            1.0.0      hand-tagged wheels (see ``PLATPKG_TAGS``: manylinu
 splitpkg           1.0.0      ``py3-none-any`` wheel
 splitpkg           2.0.0      ``py3-none-any`` wheel; ``SPLIT_DEPENDENCIES`` pins 1.0.0 on
                               x86_64 and 2.0.0 on aarch64, so the lock forks
+winonly            1.0.0      one ``cp311-cp311-win_amd64`` wheel and no sdist: unusable
+                              anywhere else (not in ``ALL_DEPENDENCIES``)
 setuptools,        (seeds)    wheels from ``.cache/seed-wheels`` (``tools/setup``), so a
 wheel, packaging              ``build`` dependency group can lock setuptools and wheel
 =================  =========  ==================================================================
@@ -151,6 +153,7 @@ def build_standard_packages(out_dir: str | Path) -> StandardPackages:
         build_sdist(out, "platpkg", "1.0.0"),
         build_wheel(out, "splitpkg", "1.0.0"),
         build_wheel(out, "splitpkg", "2.0.0"),
+        build_wheel(out, "winonly", "1.0.0", tag="cp311-cp311-win_amd64"),
     ]
     packages = StandardPackages(directory=out, seeds=seeds)
     for path in built:

@@ -1,0 +1,181 @@
+"""The lock model and the planner, evaluated in a real Starlark interpreter.
+
+Covers choices and bad input that need no Bazel: version checks, hashes, unsupported
+sources, no_binary_packages, build requirements, python_version.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.support.index_fixtures import ALL_DEPENDENCIES, BUILD_GROUP
+from tests.support.starlark_env import StarlarkEnv, StarlarkFail
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+URL = "http://127.0.0.1:9/files"
+SHA = "0" * 64
+
+
+@pytest.fixture(scope="module")
+def env():
+    return StarlarkEnv(REPO_ROOT)
+
+
+@pytest.fixture(scope="module")
+def lock(env):
+    return env.load("//uv/private:lock.bzl")
+
+
+@pytest.fixture(scope="module")
+def planner(env):
+    return env.load("//uv/private:planner.bzl")
+
+
+def _lock_text(body: str, header: str = 'version = 1\nrevision = 3\nrequires-python = ">=3.11"\n'):
+    return header + "\n" + textwrap.dedent(body)
+
+
+def _wheel(name, version, tag="py3-none-any"):
+    filename = f"{name}-{version}-{tag}.whl"
+    return f'{{ url = "{URL}/{filename}", hash = "sha256:{SHA}", size = 1 }}'
+
+
+def _plan(planner, lock, text, **kwargs):
+    model = lock.parse_lock(text, "//:uv.lock")
+    return planner.plan_hub(model, "pypi", "//:uv.lock", **kwargs)
+
+
+def _pkg(plan, label):
+    return next(p for p in plan["packages"] if p["label"] == label)
+
+
+def test_newer_lock_version_is_rejected_with_the_fix(lock):
+    with pytest.raises(StarlarkFail, match=r"uv.lock version 2 is newer than this rules_pyuv"):
+        lock.parse_lock(_lock_text("", header="version = 2\n"), "//:uv.lock")
+
+
+def test_a_file_that_is_not_a_lock(lock):
+    with pytest.raises(StarlarkFail, match=r'//:uv.lock: not a uv.lock: no top-level "version"'):
+        lock.parse_lock('[tool]\nname = "x"\n', "//:uv.lock")
+
+
+def test_malformed_toml_names_file_and_line(lock):
+    with pytest.raises(StarlarkFail, match=r"//:uv.lock:3:"):
+        lock.parse_lock('version = 1\n[[package]]\nname = "x\n', "//:uv.lock")
+
+
+def test_hash_that_is_not_sha256(lock):
+    text = _lock_text(
+        f"""
+        [[package]]
+        name = "a"
+        version = "1.0"
+        source = {{ registry = "{URL}" }}
+        wheels = [{{ url = "{URL}/a-1.0-py3-none-any.whl", hash = "md5:abc" }}]
+        """
+    )
+    with pytest.raises(StarlarkFail, match=r'package "a" 1.0 wheel: hash "md5:abc" is not'):
+        lock.parse_lock(text, "//:uv.lock")
+
+
+def test_unknown_source_kind(lock):
+    text = _lock_text(
+        """
+        [[package]]
+        name = "a"
+        version = "1.0"
+        source = { svn = "x" }
+        """
+    )
+    with pytest.raises(StarlarkFail, match=r'"a"\) has a source of unknown kind \["svn"\]'):
+        lock.parse_lock(text, "//:uv.lock")
+
+
+def test_git_source_becomes_a_clear_unavailable_target(planner, lock):
+    text = _lock_text(
+        """
+        [[package]]
+        name = "gitpkg"
+        version = "1.0"
+        source = { git = "https://example.invalid/repo?rev=main#0123456789abcdef" }
+        """
+    )
+    plan = _plan(planner, lock, text)
+    pkg = _pkg(plan, "gitpkg")
+    messages = {u["message"] for u in pkg["unavailable"]}
+    assert len(messages) == 1
+    assert "git sources are not supported yet" in messages.pop()
+    assert set(pkg["whl"].values()) == {":_unavailable_0"}
+    assert plan["artifacts"] == []
+
+
+def test_package_without_hash_fails_at_planning(planner, lock):
+    text = _lock_text(
+        f"""
+        [[package]]
+        name = "a"
+        version = "1.0"
+        source = {{ registry = "{URL}" }}
+        wheels = [{{ url = "{URL}/a-1.0-py3-none-any.whl" }}]
+        """
+    )
+    with pytest.raises(StarlarkFail, match=r"a-1.0-py3-none-any.whl has no sha256 hash"):
+        _plan(planner, lock, text)
+
+
+def test_python_version_must_be_allowed_by_the_lock(planner, lock):
+    text = _lock_text(
+        f"""
+        [[package]]
+        name = "a"
+        version = "1.0"
+        source = {{ registry = "{URL}" }}
+        wheels = [{_wheel("a", "1.0")}]
+        """
+    )
+    with pytest.raises(StarlarkFail, match=r'python_version = "3.9" .* choose one of 3.11, 3.12'):
+        _plan(planner, lock, text, python_version="3.9")
+    plan = _plan(planner, lock, text)
+    assert plan["default_python_version"] == "3.11"
+    assert plan["python_versions"] == ["3.11", "3.12", "3.13", "3.14"]
+
+
+def test_no_binary_packages_always_build(planner, lock, lock_project):
+    text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
+    plan = _plan(planner, lock, text, python_version="3.11", no_binary_packages=["PlatPkg"])
+    assert set(_pkg(plan, "platpkg")["whl"].values()) == {":_build_1_0_0"}
+    with pytest.raises(StarlarkFail, match=r'no_binary_packages names "nosuch"'):
+        _plan(planner, lock, text, no_binary_packages=["nosuch"])
+    # A wheel-only package cannot be forced to source.
+    plan = _plan(planner, lock, text, no_binary_packages=["markerpkg"])
+    (target,) = _pkg(plan, "markerpkg")["unavailable"]
+    assert "listed in no_binary_packages but the lock has no sdist" in target["message"]
+
+
+def test_build_requirements_come_from_the_group_or_the_override(planner, lock, lock_project):
+    text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
+    plan = _plan(planner, lock, text, python_version="3.11")
+    (build,) = _pkg(plan, "nativepkg")["builds"]
+    assert build["deps"]["cp311_linux_aarch64"] == ["//setuptools", "//wheel"]
+    assert build["sdist"].startswith("@pypi__nativepkg_1_0_0_tar_gz//")
+    plan = _plan(
+        planner, lock, text, python_version="3.11", build_dependencies={"nativepkg": ["setuptools"]}
+    )
+    (build,) = _pkg(plan, "nativepkg")["builds"]
+    assert set(map(tuple, build["deps"].values())) == {("//setuptools",)}
+    with pytest.raises(StarlarkFail, match=r'build_dependencies of "nativepkg" names "cython"'):
+        _plan(planner, lock, text, build_dependencies={"nativepkg": ["cython"]})
+
+
+def test_only_used_artifacts_get_repositories(planner, lock, lock_project):
+    text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
+    plan = _plan(planner, lock, text, python_version="3.11")
+    names = [a["filename"] for a in plan["artifacts"]]
+    # purepkg has a wheel for every environment, so its sdist is never needed... but it
+    # stays reachable as @pypi//purepkg:sdist; every repository is fetched lazily.
+    assert "platpkg-1.0.0-cp311-cp311-win_amd64.whl" in names
+    assert len(names) == len(set(names))
+    assert all(a["repo"].startswith("pypi__") for a in plan["artifacts"])

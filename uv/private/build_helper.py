@@ -1,0 +1,579 @@
+"""Builds one wheel from an sdist inside a Bazel action (mnemonic PySdistBuild).
+
+Runs on the execution platform that matches the target platform, with the interpreter
+of that platform's Python toolchain. Uses only the standard library plus what the action
+supplies: the wheels of the build requirements (from the lock), which are unpacked into
+a private build environment. Nothing is downloaded and nothing is isolated with pip.
+
+Steps:
+  1. unpack the build requirements' wheels into a site directory;
+  2. unpack the sdist safely (no absolute paths, no `..`, no links out of the tree,
+     no device files);
+  3. read [build-system] from pyproject.toml and check that the supplied wheels satisfy
+     `requires` (and what the backend asks for on top);
+  4. call the PEP 517 backend's build_wheel (through pyproject_hooks when it is among
+     the build requirements, else through a small runner of our own);
+  5. check that exactly one wheel with the expected name and version came out and that
+     its tags run on the target platform and Python;
+  6. rewrite it deterministically (sorted entries, fixed times and modes) into --out-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import email.parser
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+
+class BuildError(Exception):
+    """A failure the user can act on; its message says what and how to fix it."""
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalization."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# --- Safe archive extraction -------------------------------------------------------------
+
+
+def _member_parts(archive: str, name: str) -> list[str]:
+    """Checks a member name and returns its path components."""
+    posix = name.replace("\\", "/")
+    if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
+        raise BuildError(f"{archive}: member {name!r} has an absolute path")
+    parts = [p for p in posix.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise BuildError(f"{archive}: member {name!r} leaves the archive's tree through '..'")
+    if not parts:
+        raise BuildError(f"{archive}: member {name!r} has an empty path")
+    return parts
+
+
+def _inside(root: Path, path: Path) -> bool:
+    root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(path))
+    return real == root or root in real.parents
+
+
+def _write_file(archive: str, root: Path, parts: list[str], data: bytes, executable: bool):
+    target = root.joinpath(*parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Files are written before any link exists, so no write can pass through a link;
+    # this guards against directories that were themselves replaced by a link.
+    if not _inside(root, target.parent):
+        raise BuildError(f"{archive}: member {'/'.join(parts)!r} would be written outside the tree")
+    target.write_bytes(data)
+    target.chmod(0o755 if executable else 0o644)
+
+
+def _make_links(archive: str, root: Path, links: list[tuple[list[str], str]]):
+    for parts, target in links:
+        if target.startswith("/") or re.match(r"^[A-Za-z]:", target):
+            raise BuildError(
+                f"{archive}: link {'/'.join(parts)!r} points to absolute path {target!r}"
+            )
+        path = root.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, path)
+    # Check only once all links exist: a chain of links can escape where none does alone.
+    for parts, target in links:
+        path = root.joinpath(*parts)
+        if not _inside(root, path):
+            raise BuildError(
+                f"{archive}: link {'/'.join(parts)!r} -> {target!r} points outside the tree"
+            )
+
+
+def extract_tar(archive: Path, dest: Path) -> None:
+    """Unpacks a tar archive into dest, refusing anything that could escape dest."""
+    name = archive.name
+    try:
+        tf = tarfile.open(archive)
+    except (tarfile.TarError, OSError) as e:
+        raise BuildError(f"{name}: not a readable tar archive ({e})") from None
+    links, hardlinks, seen = [], [], {}
+    with tf:
+        for m in tf.getmembers():
+            parts = _member_parts(name, m.name)
+            if m.isdir():
+                dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+            elif m.isfile():
+                data = tf.extractfile(m).read()
+                _write_file(name, dest, parts, data, bool(m.mode & 0o111))
+                seen["/".join(parts)] = True
+            elif m.issym():
+                links.append((parts, m.linkname))
+            elif m.islnk():
+                hardlinks.append((parts, m.linkname))
+            else:
+                kind = "device" if (m.ischr() or m.isblk()) else "fifo" if m.isfifo() else "special"
+                raise BuildError(f"{name}: member {m.name!r} is a {kind} file; sdists hold none")
+    for parts, target in hardlinks:
+        target_parts = _member_parts(name, target)
+        if "/".join(target_parts) not in seen:
+            raise BuildError(
+                f"{name}: hard link {'/'.join(parts)!r} -> {target!r} does not point to a "
+                "regular file of the archive"
+            )
+        source = dest.joinpath(*target_parts)
+        _write_file(name, dest, parts, source.read_bytes(), os.access(source, os.X_OK))
+    _make_links(name, dest, links)
+
+
+def extract_zip(archive: Path, dest: Path) -> None:
+    """Unpacks a zip archive into dest, refusing anything that could escape dest."""
+    name = archive.name
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise BuildError(f"{name}: not a readable zip archive ({e})") from None
+    links = []
+    with zf:
+        for info in zf.infolist():
+            parts = _member_parts(name, info.filename)
+            mode = info.external_attr >> 16
+            if info.is_dir():
+                dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+            elif stat.S_ISLNK(mode):
+                links.append((parts, zf.read(info).decode("utf-8")))
+            elif mode and not stat.S_ISREG(mode):
+                raise BuildError(f"{name}: member {info.filename!r} is not a regular file")
+            else:
+                _write_file(name, dest, parts, zf.read(info), bool(mode & 0o111))
+    _make_links(name, dest, links)
+
+
+def extract_sdist(sdist: Path, dest: Path) -> Path:
+    """Unpacks an sdist and returns its project directory (the single top folder)."""
+    if sdist.name.endswith(".zip"):
+        extract_zip(sdist, dest)
+    elif sdist.name.endswith((".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")):
+        extract_tar(sdist, dest)
+    else:
+        raise BuildError(f"{sdist.name}: not an sdist archive (.tar.gz or .zip)")
+    entries = [p for p in dest.iterdir()]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    if (dest / "pyproject.toml").exists() or (dest / "setup.py").exists():
+        return dest
+    raise BuildError(
+        f"{sdist.name}: expected one top-level folder, found {sorted(p.name for p in entries)}"
+    )
+
+
+# --- The build environment ---------------------------------------------------------------
+
+
+def find_wheels(paths: list[str]) -> list[Path]:
+    """Wheel files among the given paths (files, or folders holding built wheels)."""
+    wheels = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            wheels.extend(sorted(p.glob("*.whl")))
+        else:
+            wheels.append(p)
+    return wheels
+
+
+def install_wheel(wheel: Path, site: Path, scripts: Path) -> None:
+    """Unpacks a wheel into site (purelib/platlib) for use as a build requirement."""
+    with zipfile.ZipFile(wheel) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            parts = _member_parts(wheel.name, info.filename)
+            root, rest = site, parts
+            if len(parts) > 2 and parts[0].endswith(".data"):
+                scheme, rest = parts[1], parts[2:]
+                if scheme in ("purelib", "platlib"):
+                    root = site
+                elif scheme == "scripts":
+                    root = scripts
+                else:
+                    continue  # headers and data files are of no use to a build
+            mode = info.external_attr >> 16
+            executable = bool(mode & 0o111) or root is scripts
+            _write_file(wheel.name, root, rest, zf.read(info), executable)
+
+
+def installed_distributions(site: Path) -> dict[str, str]:
+    """Maps normalized names to versions of the distributions unpacked into site."""
+    found = {}
+    for meta in site.glob("*.dist-info/METADATA"):
+        msg = email.parser.Parser().parsestr(meta.read_text(encoding="utf-8", errors="replace"))
+        if msg.get("Name"):
+            found[normalize_name(msg["Name"])] = msg.get("Version", "")
+    return found
+
+
+def read_build_system(project: Path) -> tuple[list[str], str, list[str]]:
+    """Returns (requires, build-backend, backend-path) of a project (PEP 517/518)."""
+    pyproject = project / "pyproject.toml"
+    if not pyproject.exists():
+        # PEP 517's fallback for projects that predate pyproject.toml.
+        return ["setuptools>=40.8.0"], "setuptools.build_meta:__legacy__", []
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11: tomli, if the build requirements bring it
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise BuildError(
+                "reading pyproject.toml needs Python 3.11+ or 'tomli' among the build "
+                "requirements; add tomli to the lock's build dependency group"
+            ) from None
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise BuildError(f"pyproject.toml of the sdist is not valid TOML: {e}") from None
+    system = data.get("build-system")
+    if system is None:
+        return ["setuptools>=40.8.0"], "setuptools.build_meta:__legacy__", []
+    requires = system.get("requires")
+    if not isinstance(requires, list):
+        raise BuildError("pyproject.toml: [build-system] has no 'requires' list")
+    backend = system.get("build-backend", "setuptools.build_meta:__legacy__")
+    return requires, backend, system.get("backend-path", [])
+
+
+def _split_requirement(text: str):
+    """(name, specifier, marker) of a PEP 508 requirement, with packaging when present."""
+    try:
+        from packaging.requirements import InvalidRequirement, Requirement
+    except ImportError:
+        m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*)(;.*)?$", text)
+        if not m:
+            raise BuildError(f"cannot read build requirement {text!r}") from None
+        return normalize_name(m.group(1)), m.group(3).strip(), None
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as e:
+        raise BuildError(f"cannot read build requirement {text!r}: {e}") from None
+    return normalize_name(req.name), req.specifier, req.marker
+
+
+def missing_requirements(requires: list[str], installed: dict[str, str]) -> list[str]:
+    """The requirements that the unpacked wheels do not satisfy."""
+    missing = []
+    for text in requires:
+        name, specifier, marker = _split_requirement(text)
+        if marker is not None and not marker.evaluate():
+            continue
+        version = installed.get(name)
+        if version is None:
+            missing.append(text)
+        elif specifier and hasattr(specifier, "contains"):
+            if not specifier.contains(version, prereleases=True):
+                missing.append(f"{text} (the lock supplies {name} {version})")
+    return missing
+
+
+def _missing_message(missing: list[str], name: str) -> str:
+    names = " ".join(sorted({re.split(r"[\s\[<>=!~;(]", m, maxsplit=1)[0] for m in missing}))
+    return (
+        f"the build requirements of {name} are not all supplied: {', '.join(missing)}. "
+        "Lock them in the build dependency group (e.g. `uv add --group build "
+        f"{names}`), or list them for this package in build_dependencies of uv_lock/uv.lock"
+    )
+
+
+# --- Calling the backend -----------------------------------------------------------------
+
+# Runs in a fresh interpreter: imports the backend and calls one PEP 517 hook.
+_HOOK_RUNNER = r"""
+import importlib, json, sys
+hook, backend, out, arg = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+module, _, obj = backend.partition(":")
+target = importlib.import_module(module)
+for attr in filter(None, obj.split(".")):
+    target = getattr(target, attr)
+fn = getattr(target, hook, None)
+if hook == "get_requires_for_build_wheel":
+    result = fn({}) if fn else []
+else:
+    result = fn(arg, {})
+with open(out, "w") as f:
+    json.dump(result, f)
+"""
+
+
+class _Backend:
+    """Calls PEP 517 hooks in a subprocess with the build environment on sys.path."""
+
+    def __init__(self, project: Path, backend: str, backend_path: list[str], env: dict):
+        self.project = project
+        self.backend = backend
+        self.env = dict(env)
+        paths = [str(project / p) for p in backend_path] + [self.env.get("PYTHONPATH", "")]
+        self.env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+
+    def _run(self, cmd, cwd, extra_environ=None):
+        env = dict(self.env)
+        env.update(extra_environ or {})
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, stderr=sys.stderr)
+        if proc.returncode != 0:
+            raise BuildError(
+                f"the build backend {self.backend!r} failed (exit {proc.returncode}); "
+                "its output is above"
+            )
+
+    def call(self, hook: str, arg: str = "") -> object:
+        try:
+            import pyproject_hooks
+        except ImportError:
+            pyproject_hooks = None
+        if pyproject_hooks is not None:
+            caller = pyproject_hooks.BuildBackendHookCaller(
+                str(self.project), self.backend, runner=self._run, python_executable=sys.executable
+            )
+            try:
+                if hook == "get_requires_for_build_wheel":
+                    return caller.get_requires_for_build_wheel({})
+                return caller.build_wheel(arg, {})
+            except pyproject_hooks.BackendUnavailable as e:
+                raise BuildError(f"cannot import the build backend {self.backend!r}: {e}") from None
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "result.json")
+            cmd = [sys.executable, "-c", _HOOK_RUNNER, hook, self.backend, out, arg]
+            self._run(cmd, str(self.project))
+            with open(out) as f:
+                return json.load(f)
+
+
+# --- Checking the result -----------------------------------------------------------------
+
+_WHEEL_RE = re.compile(
+    r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-(?P<build>\d[^-]*))?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$"
+)
+
+_PLATFORM_ARCHES = {
+    ("linux", "x86_64"): ("x86_64",),
+    ("linux", "aarch64"): ("aarch64",),
+    ("macos", "x86_64"): ("x86_64", "intel", "fat64", "fat32", "universal2", "universal"),
+    ("macos", "aarch64"): ("arm64", "universal2"),
+}
+
+
+def platform_fits(plat: str, os_name: str, cpu: str) -> bool:
+    """Whether a wheel platform tag runs on the target os and cpu."""
+    if plat == "any":
+        return True
+    if os_name == "windows":
+        return plat == {"x86_64": "win_amd64", "aarch64": "win_arm64"}.get(cpu)
+    arches = _PLATFORM_ARCHES.get((os_name, cpu), ())
+    if os_name == "linux":
+        return plat.startswith(("linux_", "manylinux", "musllinux")) and any(
+            plat.endswith("_" + a) for a in arches
+        )
+    if os_name == "macos":
+        return plat.startswith("macosx_") and any(plat.endswith("_" + a) for a in arches)
+    return False
+
+
+def python_fits(py: str, abi: str, python_version: str) -> bool:
+    """Whether a wheel's python and abi tags run on CPython python_version ("3.11")."""
+    major, minor = (int(x) for x in python_version.split("."))
+    m = re.match(r"^(py|cp)(\d)(\d*)$", py)
+    if not m or int(m.group(2)) != major:
+        return False
+    tag_minor = int(m.group(3)) if m.group(3) else None
+    if m.group(1) == "py":
+        return abi == "none" and (tag_minor is None or tag_minor <= minor)
+    if abi == "abi3":
+        return tag_minor is not None and tag_minor <= minor
+    return tag_minor == minor
+
+
+def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
+    """Raises BuildError unless the built wheel is the expected one and fits the target."""
+    m = _WHEEL_RE.match(filename)
+    if not m:
+        raise BuildError(f"the backend produced {filename!r}, which is not a wheel file name")
+    if normalize_name(m["name"]) != normalize_name(name):
+        raise BuildError(f"the sdist of {name} built a wheel of another project: {filename}")
+    if _normalize_version(m["version"]) != _normalize_version(version):
+        raise BuildError(
+            f"the sdist of {name} {version} built version {m['version']} ({filename}); "
+            "the lock and the sdist disagree"
+        )
+    fits = any(
+        python_fits(py, abi, target["python"]) and platform_fits(plat, target["os"], target["cpu"])
+        for py in m["py"].split(".")
+        for abi in m["abi"].split(".")
+        for plat in m["plat"].split(".")
+    )
+    if not fits:
+        raise BuildError(
+            f"the built wheel {filename} does not run on the target "
+            f"{target['os']}_{target['cpu']} with CPython {target['python']}: this action "
+            f"ran on a {platform.system().lower()} {platform.machine()} machine with Python "
+            f"{platform.python_version()}. Give Bazel an execution platform (and a Python "
+            "toolchain) that matches the target platform, e.g. a remote worker of that "
+            "architecture, so the build runs there"
+        )
+
+
+def _normalize_version(version: str) -> str:
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:
+        return version.lower()
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version.lower()
+
+
+def _zip_time(epoch: int) -> tuple:
+    import time
+
+    t = time.gmtime(max(epoch, 315532800))
+    return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
+
+
+def rewrite_wheel(source: Path, dest: Path, epoch: int) -> None:
+    """Writes a byte-reproducible copy: sorted entries, fixed times and modes, sorted RECORD."""
+    with zipfile.ZipFile(source) as zf:
+        entries = {
+            i.filename: (zf.read(i), i.external_attr >> 16) for i in zf.infolist() if not i.is_dir()
+        }
+    record_name = next((n for n in entries if n.endswith(".dist-info/RECORD")), None)
+    if record_name is None:
+        raise BuildError(f"the built wheel {source.name} has no .dist-info/RECORD")
+    rows = []
+    for name, (data, _) in entries.items():
+        if name == record_name:
+            continue
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        rows.append((name, f"sha256={digest}", str(len(data))))
+    rows.sort()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows(rows + [(record_name, "", "")])
+    entries[record_name] = (buf.getvalue().encode(), 0o644)
+
+    date_time = _zip_time(epoch)
+    # dist-info last, RECORD at the very end, as the wheel spec recommends.
+    order = sorted(entries, key=lambda n: (".dist-info/" in n, n == record_name, n))
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for name in order:
+            data, mode = entries[name]
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.external_attr = ((0o755 if mode & 0o111 else 0o644) | stat.S_IFREG) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            out.writestr(info, data)
+
+
+# --- Main --------------------------------------------------------------------------------
+
+
+def build(args: argparse.Namespace) -> Path:
+    """Runs the whole build; returns the wheel written into args.out_dir."""
+    work = Path(tempfile.mkdtemp(prefix="pyuv-sdist-"))
+    try:
+        site, scripts = work / "site", work / "bin"
+        site.mkdir()
+        scripts.mkdir()
+        for wheel in find_wheels(args.requirement_wheel):
+            install_wheel(wheel, site, scripts)
+        sys.path.insert(0, str(site))
+        installed = installed_distributions(site)
+
+        project = extract_sdist(Path(args.sdist), work / "src")
+        requires, backend, backend_path = read_build_system(project)
+        missing = missing_requirements(requires, installed)
+        if missing:
+            raise BuildError(_missing_message(missing, args.name))
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHONPATH"))}
+        env["PYTHONPATH"] = str(site)
+        env["PATH"] = os.pathsep.join([str(scripts), env.get("PATH", "")])
+        # Keep the build directory's random path out of compiled objects.
+        prefix_map = f"-ffile-prefix-map={work}=/build"
+        for var in ("CFLAGS", "CXXFLAGS"):
+            env[var] = (env.get(var, "") + " " + prefix_map).strip()
+        env.setdefault("SOURCE_DATE_EPOCH", "315532800")
+        hooks = _Backend(project, backend, backend_path, env)
+
+        extra = hooks.call("get_requires_for_build_wheel") or []
+        missing = missing_requirements(list(extra), installed)
+        if missing:
+            raise BuildError(_missing_message(missing, args.name))
+
+        dist = work / "dist"
+        dist.mkdir()
+        hooks.call("build_wheel", str(dist))
+        built = sorted(p.name for p in dist.iterdir())
+        wheels = [n for n in built if n.endswith(".whl")]
+        if len(wheels) != 1:
+            raise BuildError(
+                f"the backend was to build one wheel but produced {built or 'nothing'}"
+            )
+        target = {"os": args.target_os, "cpu": args.target_cpu, "python": args.target_python}
+        check_wheel(wheels[0], args.name, args.version, target)
+
+        out_dir = Path(args.out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        dest = out_dir / wheels[0]
+        rewrite_wheel(dist / wheels[0], dest, int(env["SOURCE_DATE_EPOCH"]))
+        return dest
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sdist", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--version", required=True)
+    p.add_argument("--target-os", required=True)
+    p.add_argument("--target-cpu", required=True)
+    p.add_argument("--target-python", required=True)
+    p.add_argument("--interpreter-python", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--requirement-wheel", action="append", default=[])
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    running = "{}.{}".format(*sys.version_info[:2])
+    try:
+        if running != args.target_python:
+            raise BuildError(
+                f"the interpreter toolchain resolved for this platform runs Python {running} "
+                f"(declared {args.interpreter_python}) but the target Python is "
+                f"{args.target_python}; register an interpreter of that version for the "
+                "platform, or set the hub's python_version flag to match"
+            )
+        build(args)
+    except BuildError as e:
+        print(
+            f"rules_pyuv: building {args.name} {args.version} for {args.target_os}_"
+            f"{args.target_cpu} (CPython {args.target_python}) from {Path(args.sdist).name} "
+            f"failed: {e}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

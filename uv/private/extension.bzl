@@ -1,0 +1,51 @@
+"""The `uv` module extension: the bzlmod front door (Bazel 7+).
+
+Thin glue: it reads the tags, parses and plans each lock with the same code as the
+WORKSPACE rule, and declares the artifact repositories and the hub.
+"""
+
+load(":artifact.bzl", "uv_artifact")
+load(":hub_repo.bzl", "uv_hub")
+load(":lock_attrs.bzl", "LOCK_ATTRS", "artifact_kwargs", "plan_lock")
+
+_LOCK_TAG_ATTRS = dict(LOCK_ATTRS)
+_LOCK_TAG_ATTRS["name"] = attr.string(
+    mandatory = True,
+    doc = "Name of the hub repository (bring it in with use_repo).",
+)
+
+_lock = tag_class(
+    doc = "Creates hub repository `name` from the uv.lock `lockfile`.",
+    attrs = _LOCK_TAG_ATTRS,
+)
+
+def _uv_impl(module_ctx):
+    owners = {}
+    root_hubs = []
+    for mod in module_ctx.modules:
+        for tag in mod.tags.lock:
+            if tag.name in owners:
+                fail(("rules_pyuv: uv.lock(name = \"%s\") is declared twice (by module %s and " +
+                      "module %s); every hub needs its own name") %
+                     (tag.name, owners[tag.name], mod.name))
+            owners[tag.name] = mod.name
+            if mod.is_root:
+                root_hubs.append(tag.name)
+            lock_path = module_ctx.path(tag.lockfile)
+            planned = plan_lock(tag, tag.name, lock_path, module_ctx.read(lock_path))
+            for kwargs in artifact_kwargs(planned.plan, planned.artifact_paths, tag):
+                uv_artifact(**kwargs)
+            uv_hub(name = tag.name, hub_name = tag.name, plan = json.encode(planned.plan))
+
+    # Same lock, same repositories: Bazel may cache the result in the lockfile.
+    return module_ctx.extension_metadata(
+        root_module_direct_deps = root_hubs,
+        root_module_direct_dev_deps = [],
+        reproducible = True,
+    )
+
+uv = module_extension(
+    implementation = _uv_impl,
+    doc = "Hub and artifact repositories from uv.lock files: uv.lock(name, lockfile, ...).",
+    tag_classes = {"lock": _lock},
+)

@@ -1,0 +1,11 @@
+"""The rules generated hub repositories load (one file, so hubs load it once)."""
+
+load(":package.bzl", _uv_package = "uv_package")
+load(":python_version_flag.bzl", _python_version_flag = "python_version_flag")
+load(":sdist_build.bzl", _sdist_build = "sdist_build")
+load(":unavailable.bzl", _uv_unavailable = "uv_unavailable")
+
+python_version_flag = _python_version_flag
+sdist_build = _sdist_build
+uv_package = _uv_package
+uv_unavailable = _uv_unavailable

@@ -1,0 +1,357 @@
+"""Plans a hub from a lock model: what every hub label resolves to in every environment.
+
+Both front doors call plan_hub: the WORKSPACE repository rule (uv_lock) and the bzlmod
+module extension. The plan is plain data (JSON-serializable) that render_hub turns into
+files; it names one repository per artifact file that some environment uses.
+
+Selection per environment:
+  - the package version: the only one locked, or the one whose resolution-markers hold;
+  - the artifact: the best compatible wheel (pip's tag preference order), else the sdist
+    (built by sdist_build on a machine matching the target), else an `unavailable` target
+    that fails with the reason; packages in no_binary_packages always take the sdist;
+  - the dependencies: those whose markers hold.
+Markers only see Python version, os and cpu, so versions and dependencies are computed
+per "marker environment" and wheels per full environment (with libc / macOS version).
+"""
+
+load(":markers.bzl", "evaluate_marker", "marker_env")
+load(":names.bzl", "label_name", "normalize_name", "repo_safe")
+load(":pep440.bzl", "version_satisfies")
+load(":target_envs.bzl", "PYTHON_VERSIONS", "env_name", "marker_key", "platform_variants")
+load(":target_sentinel.bzl", "SENTINEL_PLATFORMS")
+load(
+    ":wheel_tags.bzl",
+    "describe_target",
+    "parse_wheel_filename",
+    "select_parsed_wheel",
+    "tag_priority_map",
+)
+
+def _python_versions(requires_python):
+    if not requires_python:
+        return list(PYTHON_VERSIONS)
+
+    # A minor version is in when any of its releases can satisfy requires-python.
+    return [
+        v
+        for v in PYTHON_VERSIONS
+        if version_satisfies(v + ".0", requires_python) or
+           version_satisfies(v + ".999", requires_python)
+    ]
+
+def _environments(python_versions):
+    variants = platform_variants()
+    envs = []
+    for py in python_versions:
+        for variant in variants:
+            envs.append({
+                "name": env_name(py, variant),
+                "python_version": py,
+                "marker_key": marker_key(py, variant["os"], variant["cpu"]),
+                "constraint_values": variant["constraint_values"],
+                "target": {
+                    "os": variant["os"],
+                    "cpu": variant["cpu"],
+                    "libc": variant["libc"],
+                    "libc_version": variant["libc_version"],
+                    "macos_version": variant["macos_version"],
+                    "python_version": py,
+                    "implementation": "cp",
+                },
+            })
+    return envs
+
+def _marker_environments(python_versions):
+    menvs = []
+    for py in python_versions:
+        for os, cpu in SENTINEL_PLATFORMS:
+            menvs.append({
+                "name": marker_key(py, os, cpu),
+                "python_version": py,
+                "constraint_values": [
+                    str(Label("@platforms//os:" + os)),
+                    str(Label("@platforms//cpu:" + cpu)),
+                ],
+                "env": marker_env(os, cpu, py),
+            })
+    return menvs
+
+def _holds(marker, menv, cache, extras = []):
+    if not marker:
+        return True
+    key = "%s\n%s\n%s" % (marker, menv["name"], ",".join(extras))
+    result = cache.get(key)
+    if result == None:
+        result = evaluate_marker(marker, menv["env"], extras = extras)
+        cache[key] = result
+    return result
+
+def _pick_version(candidates, menv, cache):
+    """The locked version of one package that the resolution uses in menv, or None."""
+    if len(candidates) == 1:
+        return candidates[0]
+    for pkg in candidates:
+        for m in pkg["resolution_markers"]:
+            if _holds(m, menv, cache):
+                return pkg
+    return None
+
+def _artifact_repo(hub, filename):
+    return "%s__%s" % (hub, repo_safe(filename))
+
+def _dep_labels(deps, menv, cache, local_names, extras = []):
+    labels = []
+    for dep in deps:
+        if dep["name"] in local_names or not _holds(dep["marker"], menv, cache, extras):
+            continue
+        name = label_name(dep["name"])
+        labels.append("//%s" % name)
+        for extra in dep["extras"]:
+            labels.append("//%s:extra_%s" % (name, label_name(extra)))
+    return sorted({label: None for label in labels}.keys())
+
+def _offered(pkg):
+    offered = [w["filename"] for w in pkg["wheels"]]
+    if pkg["sdist"]:
+        offered.append(pkg["sdist"]["filename"])
+    return ", ".join(offered) if offered else "no files"
+
+def _python_of(env):
+    return "CPython " + env["python_version"]
+
+def _unsupported_source(pkg):
+    kind = pkg["source"]["kind"]
+    if kind in ("git", "directory"):
+        return ("%s sources are not supported yet; build a wheel of it and lock it from an " +
+                "index, a URL or a path") % kind
+    return None
+
+def _choose_artifact(ctx, pkg, parsed_wheels, env):
+    """Returns ("wheel", artifact), ("sdist", artifact) or ("unavailable", reason).
+
+    A reason that depends on the environment names it; others are the same everywhere,
+    so one target serves them all.
+    """
+    what = "%s %s from %s cannot be used" % (pkg["name"], pkg["version"], ctx.lockfile)
+    unsupported = _unsupported_source(pkg)
+    if unsupported:
+        return ("unavailable", "%s: %s" % (what, unsupported))
+    if pkg["name"] in ctx.no_binary:
+        if pkg["sdist"]:
+            return ("sdist", pkg["sdist"])
+        return ("unavailable", ("%s: it is listed in no_binary_packages but the lock has no " +
+                                "sdist of it (the lock offers: %s)") % (what, _offered(pkg)))
+    best = select_parsed_wheel(parsed_wheels, ctx.tag_maps[env["name"]])
+    if best != None:
+        return ("wheel", pkg["wheels"][best])
+    if pkg["sdist"]:
+        return ("sdist", pkg["sdist"])
+    return ("unavailable", "%s on %s: no wheel fits and there is no sdist (the lock offers: %s)" %
+                           (what, describe_target(env["target"]), _offered(pkg)))
+
+def _artifact_spec(ctx, pkg, artifact):
+    repo = _artifact_repo(ctx.hub, artifact["filename"])
+    if repo not in ctx.artifacts:
+        if not artifact["sha256"] and not artifact["path"]:
+            fail("%s: %s %s: %s has no sha256 hash; rules_pyuv only downloads hashed files" %
+                 (ctx.lockfile, pkg["name"], pkg["version"], artifact["filename"]))
+        ctx.artifacts[repo] = {
+            "repo": repo,
+            "filename": artifact["filename"],
+            "url": artifact["url"],
+            "path": artifact["path"],
+            "sha256": artifact["sha256"],
+            "package": pkg["name"],
+            "version": pkg["version"],
+        }
+    return "@%s//:file" % repo
+
+def _unavailable_target(state, message):
+    """Returns the label of the target that fails with message, declaring it once."""
+    index = state["index"]
+    if message not in index:
+        index[message] = "_unavailable_%d" % len(state["targets"])
+        state["targets"].append({"name": index[message], "message": message})
+    return ":" + index[message]
+
+def _build_deps(ctx, pkg, menv):
+    """Labels of the build requirements of pkg's sdist in menv."""
+    if pkg["name"] in ctx.build_overrides:
+        return sorted(["//" + label_name(r) for r in ctx.build_overrides[pkg["name"]]])
+    return _dep_labels(ctx.build_group, menv, ctx.marker_cache, ctx.local_names)
+
+def _plan_package(ctx, name, candidates):
+    """Plans the labels of one package name."""
+    label = label_name(name)
+    unavailable = {"index": {}, "targets": []}
+
+    # Marker-level choices: version, dependencies, extras, sdist.
+    version_of = {}
+    deps = {}
+    extras = {}
+    sdists = {}
+    for menv in ctx.marker_envs:
+        pkg = _pick_version(candidates, menv, ctx.marker_cache)
+        version_of[menv["name"]] = pkg
+        if pkg == None:
+            deps[menv["name"]] = []
+            continue
+        deps[menv["name"]] = _dep_labels(
+            pkg["dependencies"],
+            menv,
+            ctx.marker_cache,
+            ctx.local_names,
+        )
+        for extra, extra_deps in pkg["optional_dependencies"].items():
+            extras.setdefault(label_name(extra), {})[menv["name"]] = _dep_labels(
+                extra_deps,
+                menv,
+                ctx.marker_cache,
+                ctx.local_names,
+                extras = [extra],
+            )
+        if pkg["sdist"] and not _unsupported_source(pkg):
+            sdists[menv["name"]] = _artifact_spec(ctx, pkg, pkg["sdist"])
+
+    # Environment-level choice: the artifact.
+    parsed = {}
+    for pkg in candidates:
+        parsed[pkg["version"]] = [parse_wheel_filename(w["filename"]) for w in pkg["wheels"]]
+    builds = {}
+    whl = {}
+    for env in ctx.envs:
+        pkg = version_of[env["marker_key"]]
+        if pkg == None:
+            whl[env["name"]] = _unavailable_target(
+                unavailable,
+                ("%s is not part of the resolution on %s with %s: the lock pins versions %s " +
+                 "only for other environments") %
+                (
+                    name,
+                    env["target"]["os"] + "_" + env["target"]["cpu"],
+                    _python_of(env),
+                    ", ".join([c["version"] for c in candidates]),
+                ),
+            )
+            continue
+        kind, value = _choose_artifact(ctx, pkg, parsed[pkg["version"]], env)
+        if kind == "wheel":
+            whl[env["name"]] = _artifact_spec(ctx, pkg, value)
+        elif kind == "sdist":
+            build = "_build_" + repo_safe(pkg["version"])
+            builds[build] = pkg
+            whl[env["name"]] = ":" + build
+        else:
+            whl[env["name"]] = _unavailable_target(unavailable, value)
+
+    build_specs = []
+    for build_name, pkg in sorted(builds.items()):
+        build_specs.append({
+            "name": build_name,
+            "version": pkg["version"],
+            "sdist": _artifact_spec(ctx, pkg, pkg["sdist"]),
+            "deps": {
+                m["name"]: [dep for dep in _build_deps(ctx, pkg, m) if dep != "//" + label]
+                for m in ctx.marker_envs
+            },
+        })
+    return {
+        "name": name,
+        "label": label,
+        "whl": whl,
+        "deps": deps,
+        "extras": extras,
+        "sdist": sdists,
+        "builds": build_specs,
+        "unavailable": unavailable["targets"],
+        "versions": {k: (p["version"] if p else "") for k, p in version_of.items()},
+    }
+
+def plan_hub(
+        lock,
+        hub,
+        lockfile,
+        python_version = "",
+        no_binary_packages = [],
+        build_dependency_group = "build",
+        build_dependencies = {}):
+    """Plans the hub repository and the artifact repositories of one lock.
+
+    Args:
+      lock: the lock model (lock.bzl).
+      hub: name of the hub repository, e.g. "pypi".
+      lockfile: the lock's label, for messages.
+      python_version: default target Python version ("3.11"); "" picks the lowest one
+        the lock's requires-python allows.
+      no_binary_packages: packages always built from their sdist.
+      build_dependency_group: the dependency group of the lock's root project whose
+        packages are the default build requirements of sdists.
+      build_dependencies: per-package build requirements that replace the group's, as a
+        dict from package name to a list of package names from the lock.
+
+    Returns:
+      The plan: a dict with "hub", "lockfile", "python_versions",
+      "default_python_version", "envs", "marker_envs", "packages" and "artifacts".
+    """
+    python_versions = _python_versions(lock["requires_python"])
+    if not python_versions:
+        fail("%s: requires-python \"%s\" allows none of the Python versions rules_pyuv knows (%s)" %
+             (lockfile, lock["requires_python"], ", ".join(PYTHON_VERSIONS)))
+    if python_version:
+        if python_version not in python_versions:
+            fail(("python_version = \"%s\" of hub \"%s\" is not one the lock %s allows " +
+                  "(requires-python \"%s\"): choose one of %s") %
+                 (python_version, hub, lockfile, lock["requires_python"], ", ".join(python_versions)))
+    else:
+        python_version = python_versions[0]
+
+    envs = _environments(python_versions)
+    by_name = {}
+    local_names = {}
+    for pkg in lock["packages"]:
+        if pkg["local"]:
+            local_names[pkg["name"]] = True
+        else:
+            by_name.setdefault(pkg["name"], []).append(pkg)
+
+    group = normalize_name(build_dependency_group)
+    group_deps = []
+    for pkg in lock["packages"]:
+        if pkg["local"]:
+            group_deps.extend(pkg["dev_dependencies"].get(group, []))
+    overrides = {normalize_name(k): v for k, v in build_dependencies.items()}
+    for pkg_name, reqs in overrides.items():
+        for req in reqs:
+            if normalize_name(req) not in by_name:
+                fail("%s: build_dependencies of \"%s\" names \"%s\", which is not in the lock %s" %
+                     (hub, pkg_name, req, lockfile))
+
+    marker_envs = _marker_environments(python_versions)
+    ctx = struct(
+        hub = hub,
+        lockfile = lockfile,
+        envs = envs,
+        marker_envs = marker_envs,
+        marker_cache = {},
+        tag_maps = {env["name"]: tag_priority_map(env["target"]) for env in envs},
+        no_binary = {normalize_name(p): True for p in no_binary_packages},
+        local_names = local_names,
+        artifacts = {},
+        build_group = group_deps,
+        build_overrides = overrides,
+    )
+    for name in ctx.no_binary:
+        if name not in by_name:
+            fail("%s: no_binary_packages names \"%s\", which is not in the lock %s" %
+                 (hub, name, lockfile))
+    packages = [_plan_package(ctx, name, by_name[name]) for name in sorted(by_name)]
+    return {
+        "hub": hub,
+        "lockfile": lockfile,
+        "python_versions": python_versions,
+        "default_python_version": python_version,
+        "envs": [{k: e[k] for k in ("name", "python_version", "constraint_values")} for e in envs],
+        "marker_envs": [{k: m[k] for k in ("name", "python_version", "constraint_values")} for m in marker_envs],
+        "packages": packages,
+        "artifacts": [ctx.artifacts[k] for k in sorted(ctx.artifacts)],
+    }

@@ -1,0 +1,23 @@
+"""The build setting that holds a hub's target Python version."""
+
+PythonVersionInfo = provider(
+    doc = "The target Python version a hub selects wheels for.",
+    fields = {"version": "string: major.minor, e.g. \"3.11\"."},
+)
+
+def _python_version_flag_impl(ctx):
+    value = ctx.build_setting_value
+    if value not in ctx.attr.values:
+        fail("%s = \"%s\" is not a Python version this lock allows; choose one of %s" %
+             (ctx.label, value, ", ".join(ctx.attr.values)))
+    return [PythonVersionInfo(version = value)]
+
+python_version_flag = rule(
+    implementation = _python_version_flag_impl,
+    doc = "A string flag with the target Python version (\"3.11\") wheels are chosen for.",
+    build_setting = config.string(flag = True),
+    attrs = {
+        "values": attr.string_list(doc = "The versions the lock allows."),
+    },
+    provides = [PythonVersionInfo],
+)

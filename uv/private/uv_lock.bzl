@@ -1,0 +1,22 @@
+"""uv_lock: the WORKSPACE front door (Bazel 4.2 – 6)."""
+
+load(":hub_render.bzl", "render_install_deps")
+load(":lock_attrs.bzl", "LOCK_ATTRS", "plan_lock")
+
+def _uv_lock_impl(rctx):
+    lock_path = rctx.path(rctx.attr.lockfile)
+    planned = plan_lock(rctx.attr, rctx.name, lock_path, rctx.read(lock_path))
+    rctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % rctx.name)
+    for path, content in planned.files.items():
+        rctx.file(path, content)
+    rctx.file("repositories.bzl", render_install_deps(planned.plan, planned.artifact_paths))
+
+uv_lock = repository_rule(
+    implementation = _uv_lock_impl,
+    doc = """Creates the hub repository `name` from a uv.lock.
+
+Then `load("@<name>//:repositories.bzl", "install_deps")` and call `install_deps()` to
+declare one repository per artifact file; they are fetched only when a build needs them.
+Labels: `@<name>//<package>`, `@<name>//<package>:whl`, `@<name>//<package>:extra_<x>`.""",
+    attrs = LOCK_ATTRS,
+)

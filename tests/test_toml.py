@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
 import re
 import shutil
 import tomllib
@@ -20,7 +21,7 @@ import pytest
 
 from tests.support.index_fixtures import ALL_DEPENDENCIES, BUILD_GROUP, SPLIT_DEPENDENCIES
 from tests.support.starlark_env import StarlarkEnv, StarlarkFail
-from tests.support.tomlgen import TomlGen
+from tests.support.tomlgen import TomlGen, mutate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BZL = REPO_ROOT / "uv" / "private" / "toml.bzl"
@@ -119,6 +120,34 @@ def test_generated_documents_decode_like_tomllib(decode, chunk):
         except StarlarkFail as err:
             pytest.fail(f"seed {seed}: {err.message}\n{text}")
         assert_same(got, want, f"seed {seed}")
+
+
+MUTATED_CHUNKS = 4
+MUTATED_PER_CHUNK = 100
+
+
+@pytest.mark.parametrize("chunk", range(MUTATED_CHUNKS))
+def test_corrupted_documents_are_rejected_exactly_when_tomllib_rejects_them(decode, chunk):
+    rng = random.Random(chunk)
+    outcomes = {True: 0, False: 0}
+    for seed in range(chunk * MUTATED_PER_CHUNK, (chunk + 1) * MUTATED_PER_CHUNK):
+        text = mutate(TomlGen(seed).document(), rng)
+        try:
+            want = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            with pytest.raises(StarlarkFail, match=r"^<string>:\d+:\d+: "):
+                decode(text)
+            outcomes[False] += 1
+            continue
+        try:
+            got = decode(text)
+        except StarlarkFail as err:
+            if "is out of range" in err.message and "inf" in repr(want):
+                continue  # the one documented difference: tomllib overflows to inf
+            pytest.fail(f"seed {seed}: tomllib accepts, we reject: {err.message}\n{text!r}")
+        assert_same(got, want, f"seed {seed}")
+        outcomes[True] += 1
+    assert outcomes[True] and outcomes[False], outcomes  # both kinds were exercised
 
 
 def test_empty_and_comment_only_documents(decode):

@@ -8,6 +8,9 @@ tables, bare/basic/literal keys, all string forms (escapes, Unicode, multi-line 
 line-ending backslashes and trailing quotes), every integer form, floats, booleans,
 multi-line arrays with comments and trailing commas, odd whitespace and CRLF line ends.
 
+``mutate(text, rng)`` corrupts a document with a few random edits, most often into
+invalid TOML, to check that a decoder rejects exactly what a reference decoder rejects.
+
 The generator never emits date-times (Python decodes them to ``datetime`` objects) nor
 ``inf``/``nan`` (``nan != nan``), so a decoder's result can be compared with ``tomllib``'s
 with plain equality. It does not need a decoder itself: validity is checked by the tests.
@@ -374,6 +377,24 @@ class TomlGen:
         if self.r.random() < 0.15:
             text = text.replace("\n", "\r\n")
         return text
+
+
+# What mutate() inserts: TOML's syntax characters and some that are only sometimes valid.
+MUTATIONS = list("[]{}\"'=.,#\n \t\\abc019_-+:eExob") + ['"""', "'''", "[[", "]]", "\r", "é"]
+
+
+def mutate(text: str, rng: random.Random) -> str:
+    """``text`` with one to three random deletions, insertions or replacements."""
+    for _ in range(rng.randint(1, 3)):
+        pos = rng.randrange(len(text) + 1)
+        roll = rng.random()
+        if roll < 0.4:
+            text = text[:pos] + text[pos + 1 :]
+        elif roll < 0.8:
+            text = text[:pos] + rng.choice(MUTATIONS) + text[pos:]
+        else:
+            text = text[:pos] + rng.choice(MUTATIONS) + text[pos + 1 :]
+    return text
 
 
 def _is_control(c: str) -> bool:

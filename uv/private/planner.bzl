@@ -14,7 +14,7 @@ Markers only see Python version, os and cpu, so versions and dependencies are co
 per "marker environment" and wheels per full environment (with libc / macOS version).
 """
 
-load(":markers.bzl", "evaluate_marker", "marker_env")
+load(":markers.bzl", "evaluate_marker", "marker_env", "parse_marker")
 load(":names.bzl", "label_name", "normalize_name", "repo_safe")
 load(":pep440.bzl", "version_satisfies")
 load(":target_envs.bzl", "PYTHON_VERSIONS", "env_name", "marker_key", "platform_variants")
@@ -77,12 +77,17 @@ def _marker_environments(python_versions):
     return menvs
 
 def _holds(marker, menv, cache, extras = []):
+    """Evaluates a marker in a marker environment, parsing each marker text once."""
     if not marker:
         return True
     key = "%s\n%s\n%s" % (marker, menv["name"], ",".join(extras))
     result = cache.get(key)
     if result == None:
-        result = evaluate_marker(marker, menv["env"], extras = extras)
+        parsed = cache.get(marker)
+        if parsed == None:
+            parsed = parse_marker(marker)
+            cache[marker] = parsed
+        result = evaluate_marker(parsed, menv["env"], extras = extras)
         cache[key] = result
     return result
 

@@ -10,8 +10,8 @@ Mapping of TOML values:
 
 *   tables and inline tables -> dicts, arrays and arrays of tables -> lists;
 *   strings -> strings, integers -> ints (any size), booleans -> bools;
-*   floats (`1.5`, `1e3`, `inf`, `nan`, ...) -> floats (Bazel has `float` since 4.x;
-    a float too large for a double fails, where Python would give `inf`);
+*   floats (`1.5`, `1e3`, `inf`, `nan`, ...) -> floats (`float` exists in Bazel 4.2.3,
+    checked there; a float beyond the double range fails, where Python gives `inf`);
 *   offset/local date-times, local dates and local times -> their TOML text, as a
     string (`1979-05-27T07:32:00Z`). They are validated, not converted.
 
@@ -106,7 +106,11 @@ def _show_key(parts):
     return text if '"' in text else '"' + text + '"'
 
 def _skip_ws(line, p):
-    """Returns the index of the first non-blank character at or after `p`."""
+    """Returns the index of the first non-blank character at or after `p`.
+
+    A call costs about a microsecond in Bazel's interpreter, far more than a slice, so hot paths
+    step over a single blank themselves and call this only for longer runs.
+    """
     for j in range(p, len(line)):
         if line[j] not in _WS:
             return j
@@ -287,9 +291,8 @@ def _multiline_string(lines, i, p, filename, literal):
 def _parse_key(line, p, i, filename, memo):
     """Parses a possibly dotted key at `p`; returns (list of parts, index after blanks)."""
     parts = []
-    n = len(line)
-    for _ in range(n + 1):
-        c = line[p] if p < n else ""
+    for _ in range(_FOREVER):
+        c = line[p:p + 1]
         if c == '"':
             if line[p:p + 3] == '"""':
                 _fail(filename, i, p, "expected a key, found a multi-line string (keys must be on one line)")
@@ -307,28 +310,31 @@ def _parse_key(line, p, i, filename, memo):
                 p = e
             else:
                 start = p
-                p = n
-                for j in range(start, n):
+                p = len(line)
+                for j in range(start, p):
                     if line[j] not in _BARE_KEY_CHARS:
                         p = j
                         break
                 if p == start:
                     _fail(filename, i, p, "expected a key, found %s" % _found(line, p))
                 k = line[start:p]
-                if p < n and line[p] not in _AFTER_KEY:
+                c = line[p:p + 1]
+                if c != "" and c not in _AFTER_KEY:
                     _fail(filename, i, p, "invalid character %s in bare key %s: bare keys may only contain ASCII letters, digits, '_' and '-'; quote other keys" % (
                         _found(line, p),
                         json.encode(k),
                     ))
-                if p < n and line[p] == " ":
+                if c == " ":
                     memo[k] = True
         parts.append(k)
-        p = _skip_ws(line, p)
-        if p < n and line[p] == ".":
-            p = _skip_ws(line, p + 1)
-        else:
-            break
-    return parts, p
+        if line[p:p + 1] in _WS:
+            p += 1
+            if line[p:p + 1] in _WS:
+                p = _skip_ws(line, p + 1)
+        if line[p:p + 1] != ".":
+            return parts, p
+        p = _skip_ws(line, p + 1)
+    return parts, p  # unreachable
 
 def _valid_date(s):
     if len(s) != 10 or s[4] != "-" or s[7] != "-":
@@ -504,15 +510,24 @@ def _token_end(line, p):
 
 def _skip_array_blanks(lines, i, p):
     """Skips blanks, newlines and comments inside an array; returns (line, index) or (-1, 0) at end of file."""
+    line = lines[i]
     for _ in range(len(lines)):
-        line = lines[i]
-        p = _skip_ws(line, p)
-        if p < len(line) and line[p] != "#":
+        c = line[p:p + 1]
+        if c in _WS:
+            p += 1
+            c = line[p:p + 1]
+            if c in _WS:
+                p = _skip_ws(line, p + 1)
+                c = line[p:p + 1]
+        if c != "" and c != "#":
             return i, p
         i += 1
-        p = 0
         if i >= len(lines):
             break
+        line = lines[i]
+
+        # Array items of a lock are indented by four spaces.
+        p = 4 if line[:4] == "    " and line[4:5] not in _WS else 0
     return -1, 0
 
 def _inline_key(lines, i, p, frame, filename, memo):
@@ -567,8 +582,11 @@ def _parse_value(lines, i, p, filename, memo):
         if not have:
             c = line[p:p + 1]
             if c in _WS:
-                p = _skip_ws(line, p + 1)
+                p += 1
                 c = line[p:p + 1]
+                if c in _WS:
+                    p = _skip_ws(line, p + 1)
+                    c = line[p:p + 1]
             top = stack[-1] if stack else None
             if top != None and top["a"]:
                 if c == "" or c == "#":
@@ -599,16 +617,31 @@ def _parse_value(lines, i, p, filename, memo):
                 continue
             elif c == "{":
                 frame = {"a": False, "v": {}, "l": i, "c": p, "dc": {}}
-                p = _skip_ws(line, p + 1)
-                if line[p:p + 1] == "}":
+                p += 1
+                if line[p:p + 1] in _WS:
+                    p += 1
+                    if line[p:p + 1] in _WS:
+                        p = _skip_ws(line, p + 1)
+                c = line[p:p + 1]
+                if c == "}":
                     value = frame["v"]
                     have = True
                     p += 1
                     continue
-                if p >= len(line):
+                if c == "":
                     _fail(filename, i, p, "newline inside inline table opened at column %d: inline tables must be on one line" % (frame["c"] + 1))
                 stack.append(frame)
-                p = _inline_key(lines, i, p, frame, filename, memo)
+
+                # Fast path for `key = `, with a bare key seen before (see _parse_key).
+                e = line.find(" ", p)
+                k = line[p:e] if e > p else None
+                if k in memo and line[e + 1:e + 2] == "=":
+                    frame["k"] = [k]
+                    frame["kl"] = i
+                    frame["kp"] = p
+                    p = e + 2
+                else:
+                    p = _inline_key(lines, i, p, frame, filename, memo)
                 continue
             else:
                 value, i, p = _scalar(lines, i, p, filename)
@@ -622,8 +655,11 @@ def _parse_value(lines, i, p, filename, memo):
             top["v"].append(value)
             c = line[p:p + 1]
             if c in _WS:
-                p = _skip_ws(line, p + 1)
+                p += 1
                 c = line[p:p + 1]
+                if c in _WS:
+                    p = _skip_ws(line, p + 1)
+                    c = line[p:p + 1]
             if c == "" or c == "#":
                 i, p = _skip_array_blanks(lines, i, p)
                 if i == -1:
@@ -655,12 +691,17 @@ def _parse_value(lines, i, p, filename, memo):
             _inline_store(top, value, filename)
         c = line[p:p + 1]
         if c in _WS:
-            p = _skip_ws(line, p + 1)
+            p += 1
             c = line[p:p + 1]
+            if c in _WS:
+                p = _skip_ws(line, p + 1)
+                c = line[p:p + 1]
         if c == ",":
             p += 1
             if line[p:p + 1] in _WS:
-                p = _skip_ws(line, p + 1)
+                p += 1
+                if line[p:p + 1] in _WS:
+                    p = _skip_ws(line, p + 1)
             c = line[p:p + 1]
             if c == "}":
                 _fail(filename, i, p, "trailing comma in inline table: expected a key, found '}'")
@@ -748,10 +789,9 @@ def _get_or_create_nest(table, key):
         table = nxt
     return table, -1
 
-def _header(doc, flags, line, p, i, filename, memo):
-    """Handles a `[table]` or `[[array]]` line; returns (header key, current table)."""
+def _parse_header(line, p, i, filename, memo):
+    """Parses a `[table]` or `[[array]]` line; returns (is array, key, column of the key)."""
     aot = line[p:p + 2] == "[["
-    kind = "array of tables [[%s]]" if aot else "table [%s]"
     p = _skip_ws(line, p + (2 if aot else 1))
     key_p = p
     key, p = _parse_key(line, p, i, filename, memo)
@@ -760,26 +800,39 @@ def _header(doc, flags, line, p, i, filename, memo):
         _fail(filename, i, p, "expected '%s' after table name %s, found %s" % (close, _show_key(key), _found(line, p)))
     p = _skip_ws(line, p + len(close))
     if p < len(line) and line[p] != "#":
-        _fail(filename, i, p, "expected end of line after %s, found %s" % (kind % _fmt_key(key), _found(line, p)))
+        _fail(filename, i, p, "expected end of line after %s, found %s" % (("[[%s]]" if aot else "[%s]") % _fmt_key(key), _found(line, p)))
+    return aot, key, key_p
 
-    what = kind % _fmt_key(key)
+def _header_name(aot, key):
+    return ("array of tables [[%s]]" if aot else "table [%s]") % _fmt_key(key)
+
+def _header(doc, flags, line, p, i, filename, memo):
+    """Handles a `[table]` or `[[array]]` line; returns (header key, current table)."""
+
+    # A lock repeats the same few header lines thousands of times: parse each once. The
+    # "\n" keeps these entries apart from the bare keys of the memo.
+    parsed = memo.get("\n" + line)
+    if parsed == None:
+        parsed = _parse_header(line, p, i, filename, memo)
+        memo["\n" + line] = parsed
+    aot, key, key_p = parsed
     frozen = _flags_get(flags, key, _FROZEN)
     if frozen != None:
-        _fail(filename, i, key_p, "cannot define %s: it would extend the inline table or array assigned at line %d" % (what, frozen))
+        _fail(filename, i, key_p, "cannot define %s: it would extend the inline table or array assigned at line %d" % (_header_name(aot, key), frozen))
     if aot:
         # A new element: everything defined under the previous element may be defined again.
         _flags_unset_all(flags, key)
         _flags_set(flags, key, _EXPLICIT, False, i + 1)
         parent, bad = _get_or_create_nest(doc, key[:-1])
         if parent == None:
-            _fail(filename, i, key_p, "cannot define %s: key %s is already defined as a value" % (what, _show_key(key[:bad + 1])))
+            _fail(filename, i, key_p, "cannot define %s: key %s is already defined as a value" % (_header_name(aot, key), _show_key(key[:bad + 1])))
         items = parent.get(key[-1])
         if items == None:
             items = []
             parent[key[-1]] = items
         elif type(items) != "list":
             _fail(filename, i, key_p, "cannot define %s: key %s is already defined as a %s" % (
-                what,
+                _header_name(aot, key),
                 _show_key(key),
                 "table" if type(items) == "dict" else "value",
             ))
@@ -788,11 +841,11 @@ def _header(doc, flags, line, p, i, filename, memo):
         return key, table
     explicit = _flags_get(flags, key, _EXPLICIT)
     if explicit != None:
-        _fail(filename, i, key_p, "%s is already defined at line %d" % (what, explicit))
+        _fail(filename, i, key_p, "%s is already defined at line %d" % (_header_name(aot, key), explicit))
     _flags_set(flags, key, _EXPLICIT, False, i + 1)
     table, bad = _get_or_create_nest(doc, key)
     if table == None:
-        _fail(filename, i, key_p, "cannot define %s: key %s is already defined as a value" % (what, _show_key(key[:bad + 1])))
+        _fail(filename, i, key_p, "cannot define %s: key %s is already defined as a value" % (_header_name(aot, key), _show_key(key[:bad + 1])))
     return key, table
 
 def _store(table, flags, pending, header, parts, value, i, p, filename):
@@ -883,8 +936,11 @@ def decode_toml(text, filename = "<string>"):
         line = lines[i]
         c = line[p:p + 1]
         if c in _WS:
-            p = _skip_ws(line, p + 1)
+            p += 1
             c = line[p:p + 1]
+            if c in _WS:
+                p = _skip_ws(line, p + 1)
+                c = line[p:p + 1]
         if c != "" and c != "#":
             _fail(filename, i, p, "expected end of line after the value of key %s, found %s" % (_show_key(parts), _found(line, p)))
         if len(parts) == 1 and parts[0] not in table and type(value) not in ("dict", "list"):

@@ -90,7 +90,11 @@ def test_host_toolchain_reports_a_missing_interpreter(ws):
 
 
 def test_interpreter_given_as_a_label(ws):
-    ws.append("WORKSPACE", 'register_toolchains("//interpreter:python_from_label")\n')
+    ws.append(
+        "WORKSPACE",
+        'register_toolchains("//interpreter:python_from_label", '
+        '"//interpreter:python_from_label_exec")\n',
+    )
     ws.run("build", "//interpreter:probe")
     assert ws.bin_path("interpreter/probe.txt").read_text().split() == ["linux", "x86_64", "3.11"]
 

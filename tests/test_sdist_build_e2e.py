@@ -176,8 +176,6 @@ def test_native_sdist_for_aarch64_built_on_x86_64_is_stopped_by_the_guard(ws, tm
     assert (
         "Building wheel of nativepkg 1.0.0 for linux_aarch64 (CPython 3.11) from its sdist" in err
     )
-    assert (
-        "the built wheel nativepkg-1.0.0-cp311-cp311-linux_x86_64.whl does not run on the target linux_aarch64"
-        in err
-    )
+    wheel = "nativepkg-1.0.0-cp311-cp311-linux_x86_64.whl"
+    assert f"the built wheel {wheel} does not run on the target linux_aarch64" in err
     assert "ran on a linux x86_64 machine" in err

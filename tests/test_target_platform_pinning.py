@@ -24,7 +24,7 @@ def pinning_workspace(bazel_workspace):
         ws.write(name, (TESTDATA / name).read_text())
     ws.append(
         "WORKSPACE",
-        'register_toolchains("//:python_linux_x86_64", "//:python_linux_aarch64")\n',
+        'register_toolchains("//:all")\n',
     )
     return ws
 

@@ -93,22 +93,29 @@ def py_interpreter_toolchain(
         exec_compatible_with = [],
         target_compatible_with = [],
         **kwargs):
-    """Declares a Python interpreter toolchain of type @rules_pyuv//py:toolchain_type.
+    """Declares a Python interpreter as toolchains of rules_pyuv's two Python types.
 
-    Creates `<name>_interpreter` (the py_interpreter) and `<name>` (the toolchain to
-    register with register_toolchains).
+    Creates `<name>_interpreter` (the py_interpreter) and two toolchains; register both,
+    e.g. with register_toolchains("//path/to:all"):
+
+    - `<name>`, of type @rules_pyuv//py:toolchain_type: the interpreter that runs built
+      programs (py_binary/py_test launchers) on platforms matching target_compatible_with;
+    - `<name>_exec`, of type @rules_pyuv//py:exec_toolchain_type: the interpreter that
+      runs build actions (wheel installs, sdist builds) on execution platforms matching
+      exec_compatible_with.
 
     Args:
-      name: name of the toolchain target.
+      name: name of the runtime toolchain target; `<name>_exec` is the other one.
       python_version: major.minor version of the interpreter, e.g. "3.11".
       interpreter_path: absolute path of an interpreter pre-installed on the (possibly
         remote) machine that runs it, e.g. "/usr/bin/python3".
       interpreter: label of a hermetic interpreter instead of interpreter_path.
       implementation_name: sys.implementation.name, "cpython" by default.
-      exec_compatible_with: constraints of the machines the interpreter runs on.
-      target_compatible_with: constraints of the target platforms it serves; usually the
-        same as exec_compatible_with for an interpreter that runs the built program.
-      **kwargs: common attributes (visibility, tags) applied to both targets.
+      exec_compatible_with: constraints of the machines the interpreter runs on when it
+        runs build actions.
+      target_compatible_with: constraints of the target platforms whose programs it runs;
+        usually the same as exec_compatible_with.
+      **kwargs: common attributes (visibility, tags) applied to all targets.
     """
     py_interpreter(
         name = name + "_interpreter",
@@ -122,11 +129,20 @@ def py_interpreter_toolchain(
         target_constraints = target_compatible_with,
         **kwargs
     )
+
+    # A launcher only needs the interpreter on the target; where the launcher is written
+    # does not matter. Build actions need it where they execute, whatever the target.
     native.toolchain(
         name = name,
         toolchain = ":" + name + "_interpreter",
         toolchain_type = Label("//py:toolchain_type"),
-        exec_compatible_with = exec_compatible_with,
         target_compatible_with = target_compatible_with,
+        **kwargs
+    )
+    native.toolchain(
+        name = name + "_exec",
+        toolchain = ":" + name + "_interpreter",
+        toolchain_type = Label("//py:exec_toolchain_type"),
+        exec_compatible_with = exec_compatible_with,
         **kwargs
     )

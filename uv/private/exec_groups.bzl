@@ -6,21 +6,21 @@ TARGET_EXEC_GROUP = "target_platform"
 # Strings, not Labels: exec_group() in Bazel 4.2.3 only takes strings. str() of a Label
 # is its canonical form, which every Bazel version resolves the same way.
 SENTINEL_TOOLCHAIN_TYPE = str(Label("//uv/toolchains:target_platform_type"))
-PY_TOOLCHAIN_TYPE = str(Label("//py:toolchain_type"))
+PY_EXEC_TOOLCHAIN_TYPE = str(Label("//py:exec_toolchain_type"))
 
 def target_platform_exec_groups():
     """Returns the exec_groups dict for rules whose actions must run on the target platform.
 
     The group holds the target-platform sentinel (exec constraints == target constraints)
-    and the Python interpreter toolchain, so both resolve for one execution platform that
-    matches the target, and the action carries that platform's exec_properties.
+    and the exec Python interpreter toolchain, so both resolve for one execution platform
+    that matches the target, and the action carries that platform's exec_properties.
 
     Returns:
       A dict suitable for rule(exec_groups = ...).
     """
     return {
         TARGET_EXEC_GROUP: exec_group(
-            toolchains = [SENTINEL_TOOLCHAIN_TYPE, PY_TOOLCHAIN_TYPE],
+            toolchains = [SENTINEL_TOOLCHAIN_TYPE, PY_EXEC_TOOLCHAIN_TYPE],
         ),
     }
 
@@ -37,5 +37,5 @@ def target_platform_toolchains(ctx):
     toolchains = ctx.exec_groups[TARGET_EXEC_GROUP].toolchains
     return struct(
         platform = toolchains[SENTINEL_TOOLCHAIN_TYPE].target_platform,
-        python = toolchains[PY_TOOLCHAIN_TYPE].py_interpreter,
+        python = toolchains[PY_EXEC_TOOLCHAIN_TYPE].py_interpreter,
     )

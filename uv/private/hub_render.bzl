@@ -113,7 +113,7 @@ def _render_package(plan, pkg):
     ))
     for extra in sorted(pkg["extras"]):
         deps = {k: [":" + pkg["label"]] + v for k, v in pkg["extras"][extra].items()}
-        lines.append(("uv_package(\n    name = %s,\n    package = %s,\n    whl = \":whl\",\n" +
+        lines.append(("uv_package(\n    name = %s,\n    package = %s,\n" +
                       "    deps = %s,\n)\n\n") % (
             _q("extra_" + extra),
             _q(pkg["name"]),

@@ -1,0 +1,48 @@
+"""The provider every Python target of rules_pyuv returns."""
+
+PyDepsInfo = provider(
+    doc = "What a program needs at run time from a Python target and its dependencies.",
+    fields = {
+        "imports": "depset of string: import roots, relative to the runfiles root " +
+                   "(e.g. \"my_ws/app/lib\").",
+        "manifests": "depset of File: whl_install manifests of the installed packages " +
+                     "(checked for conflicting files when merged).",
+        "site_packages": "depset of File: installed package trees (each holds site-packages/).",
+        "sources": "depset of File: first-party Python sources.",
+    },
+)
+
+def runfiles_path(ctx, file):
+    """Returns the path of a file relative to the runfiles root.
+
+    Args:
+      ctx: any rule context (for the main repository's name).
+      file: a File.
+
+    Returns:
+      E.g. "my_ws/app/main.py" or "pypi/platpkg/platpkg_site" for an external file.
+    """
+    if file.short_path.startswith("../"):
+        return file.short_path[3:]
+    return ctx.workspace_name + "/" + file.short_path
+
+def merge_deps(deps, sources = [], imports = [], site_packages = [], manifests = []):
+    """Merges the PyDepsInfo of deps with a target's own contributions.
+
+    Args:
+      deps: targets providing PyDepsInfo.
+      sources: this target's own source Files.
+      imports: this target's own import roots (runfiles-relative).
+      site_packages: this target's own installed trees.
+      manifests: this target's own install manifests.
+
+    Returns:
+      A PyDepsInfo.
+    """
+    infos = [d[PyDepsInfo] for d in deps]
+    return PyDepsInfo(
+        imports = depset(imports, transitive = [i.imports for i in infos]),
+        manifests = depset(manifests, transitive = [i.manifests for i in infos]),
+        site_packages = depset(site_packages, transitive = [i.site_packages for i in infos]),
+        sources = depset(sources, transitive = [i.sources for i in infos]),
+    )

@@ -1,0 +1,138 @@
+"""py_binary and py_test: a program, its runfiles and a launcher for the target's Python."""
+
+load(":interpreter.bzl", "interpreter_executable")
+load(":providers.bzl", "PyDepsInfo", "merge_deps", "runfiles_path")
+load(":py_library.bzl", "PY_COMMON_ATTRS", "collect_runfiles", "import_roots")
+
+_RUNTIME_PY = str(Label("//py:toolchain_type"))
+_EXEC_PY = str(Label("//py:exec_toolchain_type"))
+
+def _shell_quote(text):
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+def _main(ctx):
+    if ctx.file.main:
+        return ctx.file.main
+    srcs = ctx.files.srcs
+    if len(srcs) == 1:
+        return srcs[0]
+    for src in srcs:
+        if src.basename == ctx.label.name + ".py":
+            return src
+    if not srcs:
+        fail("%s: set main or srcs: there is no Python file to run" % ctx.label)
+    fail("%s: set main: srcs has %d files and none is named %s.py" %
+         (ctx.label, len(srcs), ctx.label.name))
+
+def _check_conflicts(ctx, info):
+    """An action that fails when two packages install different files at one path."""
+    stamp = ctx.actions.declare_file(ctx.label.name + ".packages_ok")
+    python = ctx.toolchains[_EXEC_PY].py_interpreter
+    args = ctx.actions.args()
+    args.add(ctx.file._venv_tool)
+    args.add("check")
+    args.add("--stamp", stamp)
+    args.add_all(info.manifests, before_each = "--manifest")
+    inputs = [ctx.file._venv_tool]
+    if python.interpreter:
+        inputs.append(python.interpreter)
+    ctx.actions.run(
+        executable = interpreter_executable(python),
+        arguments = [args],
+        inputs = depset(inputs, transitive = [info.manifests]),
+        outputs = [stamp],
+        mnemonic = "PyPackagesCheck",
+        progress_message = "Checking the packages of %s for conflicting files" % ctx.label,
+    )
+    return stamp
+
+def _py_executable_impl(ctx):
+    python = ctx.toolchains[_RUNTIME_PY].py_interpreter
+    main = _main(ctx)
+    srcs = ctx.files.srcs if main in ctx.files.srcs else ctx.files.srcs + [main]
+    info = merge_deps(
+        ctx.attr.deps,
+        sources = srcs,
+        imports = import_roots(ctx, ctx.attr.imports),
+    )
+    entries = [ctx.workspace_name] + info.imports.to_list()
+    entries += [runfiles_path(ctx, t) + "/site-packages" for t in info.site_packages.to_list()]
+    if python.interpreter:
+        interpreter = "\"$r/%s\"" % runfiles_path(ctx, python.interpreter)
+    else:
+        interpreter = _shell_quote(python.interpreter_path)
+    env = dict(ctx.attr.launcher_env)
+    for key in env:
+        if not key.replace("_", "a").isalnum() or key[0].isdigit():
+            fail("%s: env key \"%s\" is not a valid environment variable name" % (ctx.label, key))
+
+    # The sources besides main, for test runners such as pytest_main.py.
+    env["RULES_PYUV_SRCS"] = ":".join([runfiles_path(ctx, f) for f in srcs if f != main])
+    launcher = ctx.actions.declare_file(ctx.label.name)
+    ctx.actions.expand_template(
+        template = ctx.file._launcher,
+        output = launcher,
+        substitutions = {
+            "{{ARGS}}": " ".join([
+                _shell_quote(ctx.expand_location(a, ctx.attr.data))
+                for a in ctx.attr.launcher_args
+            ]),
+            "{{ENV}}": "\n".join(["export %s=%s" % (k, _shell_quote(env[k])) for k in sorted(env)]),
+            "{{MAIN}}": runfiles_path(ctx, main),
+            "{{PYTHON}}": interpreter,
+            "{{PYTHONPATH}}": ":".join(["$r/" + e for e in entries]),
+            "{{WORKSPACE}}": ctx.workspace_name,
+        },
+        is_executable = True,
+    )
+    stamp = _check_conflicts(ctx, info)
+    extra = [python.interpreter] if python.interpreter else []
+    runfiles = collect_runfiles(ctx, srcs + extra + [launcher])
+    return [
+        info,
+        DefaultInfo(
+            executable = launcher,
+            files = depset([launcher, stamp]),
+            runfiles = runfiles,
+        ),
+    ]
+
+_EXECUTABLE_ATTRS = dict(PY_COMMON_ATTRS)
+_EXECUTABLE_ATTRS.update({
+    "launcher_args": attr.string_list(
+        doc = "Arguments baked into the launcher ($(location) expanded against data).",
+    ),
+    "launcher_env": attr.string_dict(
+        doc = "Environment variables the launcher sets.",
+    ),
+    "main": attr.label(
+        allow_single_file = [".py"],
+        doc = "The file to run; default: the only src, or <name>.py.",
+    ),
+    "_launcher": attr.label(
+        default = Label("//py/private:launcher.sh.tpl"),
+        allow_single_file = True,
+    ),
+    "_venv_tool": attr.label(
+        default = Label("//py/private:venv_tool.py"),
+        allow_single_file = True,
+    ),
+})
+
+py_binary = rule(
+    implementation = _py_executable_impl,
+    doc = "A runnable Python program (see py_binary in defs.bzl).",
+    attrs = _EXECUTABLE_ATTRS,
+    executable = True,
+    provides = [PyDepsInfo],
+    toolchains = [_RUNTIME_PY, _EXEC_PY],
+)
+
+py_test = rule(
+    implementation = _py_executable_impl,
+    doc = "A Python test (see py_test in defs.bzl).",
+    attrs = _EXECUTABLE_ATTRS,
+    test = True,
+    provides = [PyDepsInfo],
+    toolchains = [_RUNTIME_PY, _EXEC_PY],
+)

@@ -1,0 +1,69 @@
+"""py_venv: a virtual environment folder with a target's dependencies, for IDEs."""
+
+load(":providers.bzl", "PyDepsInfo", "merge_deps")
+
+_RUNTIME_PY = str(Label("//py:toolchain_type"))
+_EXEC_PY = str(Label("//py:exec_toolchain_type"))
+
+def _up_to_execroot(out):
+    # From bazel-out/<cfg>/bin/<short path>/lib/pythonX.Y/site-packages up to the
+    # execroot's workspace folder, whose top-level entries link to the source tree.
+    return "/".join([".."] * (6 + len(out.short_path.split("/"))))
+
+def _py_venv_impl(ctx):
+    python = ctx.toolchains[_RUNTIME_PY].py_interpreter
+    if not python.interpreter_path:
+        fail("%s: py_venv needs an interpreter toolchain with interpreter_path (an IDE runs it " +
+             "outside Bazel)" % ctx.label)
+    tool_python = ctx.toolchains[_EXEC_PY].py_interpreter
+    info = merge_deps(ctx.attr.deps)
+    out = ctx.actions.declare_directory(ctx.label.name)
+    manifests = {m.path: m for m in info.manifests.to_list()}
+    args = ctx.actions.args()
+    args.add(ctx.file._venv_tool)
+    args.add("venv")
+    args.add("--out", out.path)
+    args.add("--python", python.interpreter_path)
+    args.add("--python-version", python.python_version)
+    for tree in info.site_packages.to_list():
+        manifest = manifests.get(tree.path + ".json")
+        if not manifest:
+            fail("%s: no install manifest beside %s" % (ctx.label, tree.path))
+        args.add("--tree", "%s:%s" % (tree.path, manifest.path))
+    up = _up_to_execroot(out)
+    for root in info.imports.to_list() + [ctx.workspace_name]:
+        # Import roots of the main repository, reached through the execroot.
+        if root == ctx.workspace_name or root.startswith(ctx.workspace_name + "/"):
+            args.add("--pth", up + root[len(ctx.workspace_name):])
+    inputs = [ctx.file._venv_tool]
+    if tool_python.interpreter:
+        inputs.append(tool_python.interpreter)
+    ctx.actions.run(
+        executable = tool_python.interpreter or tool_python.interpreter_path,
+        arguments = [args],
+        inputs = depset(inputs, transitive = [info.site_packages, info.manifests]),
+        outputs = [out],
+        mnemonic = "PyVenv",
+        progress_message = "Creating virtual environment %s" % ctx.label,
+    )
+    return [DefaultInfo(files = depset([out]))]
+
+py_venv = rule(
+    implementation = _py_venv_impl,
+    doc = """A virtual environment folder (bazel-bin/<package>/<name>) for IDEs.
+
+It holds the target platform's interpreter (bin/python), every third-party package of
+`deps` installed in lib/pythonX.Y/site-packages, their console scripts in bin/, and a
+.pth file that puts the workspace's import roots on sys.path.""",
+    attrs = {
+        "deps": attr.label_list(
+            providers = [PyDepsInfo],
+            doc = "py_library targets and hub packages to install.",
+        ),
+        "_venv_tool": attr.label(
+            default = Label("//py/private:venv_tool.py"),
+            allow_single_file = True,
+        ),
+    },
+    toolchains = [_RUNTIME_PY, _EXEC_PY],
+)

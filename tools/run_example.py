@@ -1,0 +1,80 @@
+"""The main job: lock, build, run and test the example app (e2e/example) with Bazel.
+
+1. Build the example's packages (a pure one, a marker-only dependency with an extra,
+   hand-tagged platform wheels, a version fork, and a C-extension sdist) and serve them,
+   with pytest and the build backends, as a package index on 127.0.0.1.
+2. `uv lock` e2e/example against that index (the lock is git-ignored: it names the port).
+3. `bazel build`, `bazel run` and `bazel test` the app for the host.
+4. With --arm64: build the app for linux_arm64 on the local remote-execution cluster
+   (tools/rbe) and run it inside the emulated arm64 root.
+
+Run it through tools/main, which sets the machine up first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.support.index_fixtures import build_standard_packages, serve  # noqa: E402
+from tests.support.uvlock import uv_lock  # noqa: E402
+
+EXAMPLE = REPO / "e2e" / "example"
+BAZEL = REPO / "tools" / "bazel4" / "bazel"
+
+
+def step(text: str) -> None:
+    print(f"\n=== {text}", flush=True)
+
+
+def bazel(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Runs Bazel 4.2.3 in the example workspace, echoing the command."""
+    print("$ bazel " + " ".join(args), flush=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+    proc = subprocess.run([str(BAZEL), *args], cwd=EXAMPLE, env=env, stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise SystemExit(f"run_example: bazel {' '.join(args)} failed ({proc.returncode})")
+    return proc
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arm64", action="store_true", help="also build and run for arm64")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="rules_pyuv-example-") as tmp:
+        step("building the example's packages and serving them on 127.0.0.1")
+        index = serve(build_standard_packages(Path(tmp) / "packages"))
+        try:
+            print(f"index: {index.url}")
+            step("uv lock e2e/example")
+            lock = uv_lock(EXAMPLE, index.url, cache_dir=Path(tmp) / "uv-cache")
+            print(f"wrote {lock.relative_to(REPO)}")
+
+            step("build, run and test the example for the host")
+            bazel("build", "//app:app", "//app:report_test")
+            bazel("run", "//app:app")
+            bazel("test", "//app:report_test", "--test_output=errors")
+            step("the app, run directly from bazel-bin")
+            subprocess.run([str(EXAMPLE / "bazel-bin" / "app" / "app")], check=True)
+
+            if args.arm64:
+                step("build for linux_arm64 on the local remote-execution cluster")
+                from tools.rbe_example import build_and_run_arm64  # noqa: PLC0415
+
+                build_and_run_arm64(bazel)
+        finally:
+            index.stop()
+            bazel("shutdown", check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,575 @@
+"""Installs one wheel into a site-packages tree inside a Bazel action (mnemonic PyWheelInstall).
+
+    python whl_install.py --wheel PATH --out-dir DIR --manifest FILE [--python-version 3.11]
+
+PATH is a .whl file, or a folder holding exactly one (what an sdist build outputs). The
+result is one tree per wheel, shared by every target that needs the package:
+
+    DIR/site-packages/...     the wheel's root, .data/purelib and .data/platlib
+    DIR/bin/<script>          .data/scripts (a `#!python` shebang becomes
+                              `#!/usr/bin/env python3`; always executable)
+    DIR/include/<dist>/...    .data/headers (<dist> as in the .dist-info folder's name)
+    DIR/data/...              .data/data
+
+Every member is checked against the wheel's RECORD (hash and size) while it is written;
+anything unlisted, unsafe (absolute, `..`, links, duplicates, other file types) or
+mismatching stops the install with a message naming the wheel and the member. Output is
+deterministic: entries are written in sorted order with modes 0644/0755 and nothing is
+compiled to .pyc.
+
+The manifest (JSON, sorted keys) describes the tree for venv_tool.py:
+
+    {"name": PEP 503 name, "version": METADATA version, "wheel": file name,
+     "tags": expanded tags of the file name,
+     "files": {"site-packages/pkg/__init__.py": "sha256=<urlsafe b64>", ...},
+     "console_scripts": {"name": "module:attr"}, "gui_scripts": {...}}
+
+`files` lists every installed file relative to DIR, with the digest of its installed bytes.
+
+The only file added to the .dist-info folder is INSTALLER (`rules_pyuv`). RECORD is left as
+the wheel has it, not rewritten for the installed layout: the tree is a read-only Bazel
+output that no tool uninstalls or upgrades in place, the manifest already lists what was
+installed, and keeping RECORD byte-identical keeps `importlib.metadata.files()` pointing at
+the wheel's own site-packages files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import configparser
+import csv
+import email.parser
+import hashlib
+import io
+import json
+import keyword
+import os
+import re
+import stat
+import sys
+import zipfile
+import zlib
+from pathlib import Path
+
+INSTALLER = b"rules_pyuv\n"
+SHEBANG = b"#!/usr/bin/env python3\n"
+
+# Hashes RECORD may use: sha256 or stronger (the wheel spec forbids md5 and sha1).
+_RECORD_ALGORITHMS = (
+    "sha256",
+    "sha384",
+    "sha512",
+    "sha3_256",
+    "sha3_384",
+    "sha3_512",
+    "blake2b",
+    "blake2s",
+)
+_DATA_SCHEMES = ("purelib", "platlib", "scripts", "headers", "data")
+# Signatures of RECORD, which RECORD cannot list with a hash.
+_UNHASHED = ("RECORD", "RECORD.jws", "RECORD.p7s")
+
+_WHEEL_RE = re.compile(
+    r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-(?P<build>\d[^-]*))?"
+    r"-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$"
+)
+_CHUNK = 1 << 20
+
+
+class InstallError(Exception):
+    """A failure the user can act on; its message names the wheel and what to do."""
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalization."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def record_digest(algorithm: str, digest: bytes) -> str:
+    """A digest as RECORD writes it: `<algorithm>=<urlsafe base64 without padding>`."""
+    return algorithm + "=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# --- Finding and reading the wheel ---------------------------------------------------------
+
+
+def find_wheel(path: Path) -> Path:
+    """The wheel file: PATH itself, or the only .whl in the folder PATH."""
+    if path.is_dir():
+        wheels = sorted(p for p in path.iterdir() if p.name.endswith(".whl"))
+        if len(wheels) != 1:
+            found = sorted(p.name for p in path.iterdir())
+            raise InstallError(
+                f"{path}: expected a folder holding exactly one .whl file, found "
+                f"{found or 'nothing'}; the sdist build (or the wheel label) must produce "
+                "one wheel"
+            )
+        return wheels[0]
+    if not path.is_file():
+        raise InstallError(f"{path}: no such wheel file")
+    if not path.name.endswith(".whl"):
+        raise InstallError(f"{path.name}: not a wheel (the file name must end in .whl)")
+    return path
+
+
+def parse_filename(filename: str) -> dict:
+    """Name, version and expanded tags of a wheel file name."""
+    m = _WHEEL_RE.match(filename)
+    if not m:
+        raise InstallError(
+            f"{filename}: not a valid wheel file name "
+            "(<name>-<version>[-<build>]-<python>-<abi>-<platform>.whl)"
+        )
+    tags = [
+        f"{py}-{abi}-{plat}"
+        for py in m["py"].split(".")
+        for abi in m["abi"].split(".")
+        for plat in m["plat"].split(".")
+    ]
+    return {"name": m["name"], "version": m["version"], "tags": tags}
+
+
+def member_parts(wheel: str, name: str) -> list[str]:
+    """Checks a member name and returns its path components."""
+    if "\\" in name or "\0" in name:
+        raise InstallError(
+            f"{wheel}: member {name!r} has a backslash or NUL in its path; wheel paths use '/'"
+        )
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise InstallError(f"{wheel}: member {name!r} has an absolute path")
+    parts = name.rstrip("/").split("/")
+    if ".." in parts:
+        raise InstallError(f"{wheel}: member {name!r} leaves the wheel's tree through '..'")
+    if any(p in ("", ".") for p in parts):
+        raise InstallError(f"{wheel}: member {name!r} has an empty or '.' path component")
+    return parts
+
+
+def check_member_type(wheel: str, info: zipfile.ZipInfo) -> None:
+    """Only regular files and folders: no links, devices or other special files."""
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if kind == stat.S_IFLNK:
+        raise InstallError(
+            f"{wheel}: member {info.filename!r} is a symbolic link; wheels hold only regular "
+            "files, so this wheel is refused"
+        )
+    allowed = (0, stat.S_IFDIR) if info.is_dir() else (0, stat.S_IFREG)
+    if kind not in allowed:
+        raise InstallError(f"{wheel}: member {info.filename!r} is not a regular file")
+
+
+def find_dist_info(wheel: str, names: list[str], dist_name: str) -> str:
+    """The wheel's one top-level .dist-info folder."""
+    tops = sorted({n.split("/", 1)[0] for n in names if "/" in n})
+    dist_infos = [t for t in tops if t.endswith(".dist-info")]
+    if len(dist_infos) != 1:
+        raise InstallError(
+            f"{wheel}: expected exactly one top-level .dist-info folder, found "
+            f"{dist_infos or 'none'}"
+        )
+    stem = dist_infos[0][: -len(".dist-info")]
+    if normalize_name(stem.rsplit("-", 1)[0]) != normalize_name(dist_name):
+        raise InstallError(
+            f"{wheel}: its metadata folder {dist_infos[0]!r} is for another project than the "
+            "file name says"
+        )
+    return dist_infos[0]
+
+
+def read_record(wheel: str, zf: zipfile.ZipFile, dist_info: str) -> dict[str, tuple[str, str]]:
+    """Maps each path RECORD lists to its (hash, size) fields."""
+    record_name = f"{dist_info}/RECORD"
+    try:
+        text = zf.read(record_name).decode("utf-8")
+    except KeyError:
+        raise InstallError(
+            f"{wheel}: has no {record_name}, so its files cannot be verified; rebuild the "
+            "wheel with a standard build backend"
+        ) from None
+    except UnicodeDecodeError:
+        raise InstallError(f"{wheel}: {record_name} is not UTF-8") from None
+    rows: dict[str, tuple[str, str]] = {}
+    for row in csv.reader(io.StringIO(text)):
+        if not row or not row[0]:
+            continue
+        if len(row) > 3:
+            raise InstallError(f"{wheel}: {record_name} has a malformed row {row!r}")
+        path, digest, size = (row + ["", ""])[:3]
+        if path in rows and rows[path] != (digest, size):
+            raise InstallError(f"{wheel}: {record_name} lists {path!r} twice, differently")
+        rows[path] = (digest, size)
+    return rows
+
+
+def expected_hash(wheel: str, path: str, record: dict) -> tuple[str, str, int | None]:
+    """(algorithm, urlsafe digest, size or None) that RECORD promises for a member."""
+    if path not in record:
+        raise InstallError(
+            f"{wheel}: member {path!r} is not listed in RECORD; the wheel was modified after "
+            "it was built (or built by a broken tool) and is refused"
+        )
+    digest, size = record[path]
+    algorithm, _, value = digest.partition("=")
+    if not value:
+        raise InstallError(f"{wheel}: RECORD has no hash for {path!r}")
+    if algorithm not in _RECORD_ALGORITHMS:
+        raise InstallError(
+            f"{wheel}: RECORD hashes {path!r} with {algorithm!r}; sha256 or stronger is required"
+        )
+    if size and not size.isdigit():
+        raise InstallError(f"{wheel}: RECORD gives {path!r} the invalid size {size!r}")
+    return algorithm, value.rstrip("="), int(size) if size else None
+
+
+def read_metadata(wheel: str, zf: zipfile.ZipFile, dist_info: str) -> tuple[str, str]:
+    """(Name, Version) from METADATA."""
+    try:
+        text = zf.read(f"{dist_info}/METADATA").decode("utf-8", errors="replace")
+    except KeyError:
+        raise InstallError(f"{wheel}: has no {dist_info}/METADATA") from None
+    msg = email.parser.Parser().parsestr(text, headersonly=True)
+    name, version = msg.get("Name"), msg.get("Version")
+    if not name or not version:
+        raise InstallError(f"{wheel}: {dist_info}/METADATA lacks Name or Version")
+    return str(name).strip(), str(version).strip()
+
+
+def check_wheel_version(wheel: str, zf: zipfile.ZipFile, dist_info: str) -> None:
+    """Refuses wheels of a format this installer does not know (Wheel-Version 2+)."""
+    try:
+        text = zf.read(f"{dist_info}/WHEEL").decode("utf-8", errors="replace")
+    except KeyError:
+        raise InstallError(f"{wheel}: has no {dist_info}/WHEEL") from None
+    msg = email.parser.Parser().parsestr(text, headersonly=True)
+    version = str(msg.get("Wheel-Version", "")).strip()
+    if not re.match(r"^1(\.\d+)*$", version):
+        raise InstallError(
+            f"{wheel}: has Wheel-Version {version or '(none)'}; only 1.x wheels can be installed"
+        )
+
+
+# --- Entry points --------------------------------------------------------------------------
+
+
+def parse_object_ref(value: str) -> tuple[str, str] | None:
+    """(module, attr) of `module:attr [extras]`, or None when malformed."""
+    value = re.sub(r"\[[^\]]*\]\s*$", "", value).strip()
+    module, sep, attr = (s.strip() for s in value.partition(":"))
+
+    def dotted(text: str) -> bool:
+        return bool(text) and all(
+            p.isidentifier() and not keyword.iskeyword(p) for p in text.split(".")
+        )
+
+    if not sep or not dotted(module) or not dotted(attr):
+        return None
+    return module, attr
+
+
+def script_name_ok(name: str) -> bool:
+    """Whether an entry point name can be a file name in bin/."""
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and not any(c in name for c in "/\\\0\n\r")
+        and name == name.strip()
+    )
+
+
+def read_entry_points(wheel: str, data: bytes | None) -> dict[str, dict[str, str]]:
+    """console_scripts and gui_scripts of entry_points.txt, as {name: "module:attr"}."""
+    scripts: dict[str, dict[str, str]] = {"console_scripts": {}, "gui_scripts": {}}
+    if data is None:
+        return scripts
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # entry point names are case-sensitive
+    try:
+        parser.read_string(data.decode("utf-8"))
+    except (configparser.Error, UnicodeDecodeError) as e:
+        raise InstallError(f"{wheel}: entry_points.txt cannot be read: {e}") from None
+    for group in scripts:
+        if not parser.has_section(group):
+            continue
+        for name, value in parser.items(group):
+            ref = parse_object_ref(value)
+            if not script_name_ok(name) or ref is None:
+                raise InstallError(
+                    f"{wheel}: entry_points.txt [{group}] has the invalid entry "
+                    f"{name!r} = {value!r}; a script needs a plain file name and a "
+                    "'module:function' reference"
+                )
+            scripts[group][name] = "{}:{}".format(*ref)
+    return scripts
+
+
+# --- Python version ------------------------------------------------------------------------
+
+
+def _python_fits(py: str, abi: str, python_version: str) -> bool | None:
+    """Whether a tag's python/abi runs on CPython python_version; None if unknown."""
+    major, minor = (int(x) for x in python_version.split(".")[:2])
+    m = re.match(r"^(py|cp)(\d)(\d*)$", py)
+    if not m:
+        return None
+    if int(m.group(2)) != major:
+        return False
+    tag_minor = int(m.group(3)) if m.group(3) else None
+    if m.group(1) == "py":
+        return tag_minor is None or tag_minor <= minor
+    if abi == "abi3":
+        return tag_minor is not None and tag_minor <= minor
+    return tag_minor == minor
+
+
+def check_python(wheel: str, tags: list[str], python_version: str) -> None:
+    """Refuses a wheel none of whose tags runs on the given CPython version."""
+    if not re.match(r"^\d+\.\d+(\.\d+)?$", python_version):
+        raise InstallError(f"--python-version {python_version!r} is not like '3.11'")
+    verdicts = [_python_fits(t.split("-")[0], t.split("-")[1], python_version) for t in tags]
+    if None in verdicts or any(verdicts):
+        return  # another implementation's tags: trust the planner's choice
+    raise InstallError(
+        f"{wheel}: built for {sorted({t.split('-')[0] for t in tags})}, which cannot run on "
+        f"Python {python_version}; the lock's wheel and the interpreter toolchain disagree "
+        "(set the hub's python_version to the toolchain's version)"
+    )
+
+
+# --- Installing ----------------------------------------------------------------------------
+
+
+def destination(wheel: str, parts: list[str], data_dir: str, dist: str) -> tuple[str, str]:
+    """(path relative to DIR, kind) where a member is installed; kind is 'script' or 'file'."""
+    if parts[0] != data_dir:
+        return "/".join(["site-packages"] + parts), "file"
+    if len(parts) < 3 or parts[1] not in _DATA_SCHEMES:
+        raise InstallError(
+            f"{wheel}: member {'/'.join(parts)!r} is not in a known .data scheme "
+            f"({', '.join(_DATA_SCHEMES)})"
+        )
+    scheme, rest = parts[1], parts[2:]
+    if scheme in ("purelib", "platlib"):
+        return "/".join(["site-packages"] + rest), "file"
+    if scheme == "scripts":
+        return "/".join(["bin"] + rest), "script"
+    if scheme == "headers":
+        return "/".join(["include", dist] + rest), "file"
+    return "/".join(["data"] + rest), "file"
+
+
+def rewrite_shebang(data: bytes) -> bytes:
+    """`#!python...` (the wheel spec's placeholder) becomes `#!/usr/bin/env python3`.
+
+    Like pip, the whole first line is replaced, arguments included.
+    """
+    if not data.startswith(b"#!python"):
+        return data
+    end = data.find(b"\n")
+    return SHEBANG + (b"" if end < 0 else data[end + 1 :])
+
+
+def inside(root: Path, path: Path) -> bool:
+    root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(path))
+    return real == root or root in real.parents
+
+
+def _check_tree_shape(wheel: str, plan: dict) -> None:
+    """No installed path may be both a file and a folder (e.g. `x` and `x/y`)."""
+    folders = {}
+    for dest, (member, *_) in plan.items():
+        parts = dest.split("/")
+        for i in range(1, len(parts)):
+            folders.setdefault("/".join(parts[:i]), member)
+    for dest, (member, *_) in sorted(plan.items()):
+        if dest in folders:
+            raise InstallError(
+                f"{wheel}: member {member!r} installs the file {dest!r}, but member "
+                f"{folders[dest]!r} needs a folder there"
+            )
+
+
+def _target(wheel: str, out: Path, dest: str, member: str) -> Path:
+    """The file to write for dest, with its folder created and checked to be inside out."""
+    target = out.joinpath(*dest.split("/"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not inside(out, target.parent):
+        raise InstallError(f"{wheel}: member {member!r} would be written outside the tree")
+    return target
+
+
+def _copy(wheel: str, zf, info, target: Path, kind: str, algorithm: str) -> tuple[str, str, int]:
+    """Writes one member; returns (its digest with algorithm, installed sha256, its size)."""
+    checker, sha256, size = hashlib.new(algorithm), hashlib.sha256(), 0
+    try:
+        with zf.open(info) as src, open(target, "xb") as dst:
+            if kind == "script":
+                data = src.read()
+                checker.update(data)
+                size = len(data)
+                data = rewrite_shebang(data)
+                sha256.update(data)
+                dst.write(data)
+            else:
+                for chunk in iter(lambda: src.read(_CHUNK), b""):
+                    checker.update(chunk)
+                    sha256.update(chunk)
+                    size += len(chunk)
+                    dst.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise InstallError(f"{wheel}: member {info.filename!r} cannot be read: {e}") from None
+    checked = record_digest(algorithm, checker.digest()).partition("=")[2]
+    return checked, record_digest("sha256", sha256.digest()), size
+
+
+def write_member(wheel: str, zf, info, out: Path, dest: str, kind: str, record) -> str:
+    """Copies one member to out/dest, verified against RECORD; returns its installed sha256.
+
+    record is None for the members RECORD cannot hash (RECORD and its signatures).
+    """
+    if record is None:
+        algorithm, want, size = "sha256", None, None
+    else:
+        algorithm, want, size = expected_hash(wheel, info.filename, record)
+        if size is not None and info.file_size != size:
+            # Checked before decompressing: the zip header bounds what is read.
+            raise InstallError(
+                f"{wheel}: member {info.filename!r} is {info.file_size} bytes but RECORD says "
+                f"{size}; the wheel is corrupt or was tampered with, fetch or build it again"
+            )
+    target = _target(wheel, out, dest, info.filename)
+    got, installed, written = _copy(wheel, zf, info, target, kind, algorithm)
+    if want is not None and (got != want or (size is not None and written != size)):
+        raise InstallError(
+            f"{wheel}: member {info.filename!r} does not match RECORD ({algorithm} {got}, "
+            f"{written} bytes; RECORD says {want}, {size} bytes); the wheel is corrupt or was "
+            "tampered with, fetch or build it again"
+        )
+    executable = kind == "script" or bool((info.external_attr >> 16) & 0o111)
+    target.chmod(0o755 if executable else 0o644)
+    return installed
+
+
+def plan_install(wheel: str, files: list, dist_info: str, record: dict) -> dict:
+    """Maps each installed path (relative to DIR) to (member name, kind, ZipInfo, hashed)."""
+    data_dir = dist_info[: -len(".dist-info")] + ".data"
+    dist = dist_info[: -len(".dist-info")].rsplit("-", 1)[0]
+    plan: dict[str, tuple] = {}
+    for info in files:
+        parts = member_parts(wheel, info.filename)
+        in_dist_info = len(parts) == 2 and parts[0] == dist_info
+        if in_dist_info and parts[1] == "INSTALLER":
+            expected_hash(wheel, info.filename, record)
+            continue  # replaced by ours
+        dest, kind = destination(wheel, parts, data_dir, dist)
+        if dest in plan:
+            raise InstallError(
+                f"{wheel}: members {plan[dest][0]!r} and {info.filename!r} both install {dest!r}"
+            )
+        plan[dest] = (info.filename, kind, info, not (in_dist_info and parts[1] in _UNHASHED))
+    plan[f"site-packages/{dist_info}/INSTALLER"] = ("(INSTALLER)", "installer", None, False)
+    _check_tree_shape(wheel, plan)
+    return plan
+
+
+def install(wheel_path: Path, out: Path, python_version: str | None = None) -> dict:
+    """Installs the wheel into out; returns the manifest."""
+    wheel = wheel_path.name
+    meta = parse_filename(wheel)
+    if python_version:
+        check_python(wheel, meta["tags"], python_version)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InstallError(f"{out}: --out-dir must be an empty folder")
+    try:
+        zf = zipfile.ZipFile(wheel_path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise InstallError(f"{wheel}: not a readable zip archive ({e})") from None
+    with zf:
+        infos = zf.infolist()
+        seen = set()
+        for info in infos:
+            if info.filename in seen:
+                raise InstallError(
+                    f"{wheel}: member {info.filename!r} appears twice in the archive; "
+                    "which copy wins is ambiguous, so the wheel is refused"
+                )
+            seen.add(info.filename)
+            member_parts(wheel, info.filename)
+            check_member_type(wheel, info)
+        files = [i for i in infos if not i.is_dir()]
+        dist_info = find_dist_info(wheel, [i.filename for i in files], meta["name"])
+        record = read_record(wheel, zf, dist_info)
+        check_wheel_version(wheel, zf, dist_info)
+        name, version = read_metadata(wheel, zf, dist_info)
+        if normalize_name(name) != normalize_name(meta["name"]):
+            raise InstallError(f"{wheel}: its METADATA names another project, {name!r}")
+        names = {i.filename for i in files}
+        for path, (digest, _) in sorted(record.items()):
+            if digest and path not in names:
+                raise InstallError(
+                    f"{wheel}: RECORD lists {path!r}, which the wheel does not contain; the "
+                    "wheel is incomplete, fetch or build it again"
+                )
+        plan = plan_install(wheel, files, dist_info, record)
+
+        out.mkdir(parents=True, exist_ok=True)
+        digests = {}
+        for dest in sorted(plan):
+            member, kind, info, hashed = plan[dest]
+            if kind == "installer":
+                target = _target(wheel, out, dest, member)
+                target.write_bytes(INSTALLER)
+                target.chmod(0o644)
+                digests[dest] = record_digest("sha256", hashlib.sha256(INSTALLER).digest())
+            else:
+                digests[dest] = write_member(
+                    wheel, zf, info, out, dest, kind, record if hashed else None
+                )
+        entry_points_name = f"{dist_info}/entry_points.txt"
+        entry_points = zf.read(entry_points_name) if entry_points_name in names else None
+
+    for folder, dirs, _ in os.walk(out):
+        for d in dirs:
+            os.chmod(os.path.join(folder, d), 0o755)
+    os.chmod(out, 0o755)
+    scripts = read_entry_points(wheel, entry_points)
+    return {
+        "name": normalize_name(name),
+        "version": version,
+        "wheel": wheel,
+        "tags": meta["tags"],
+        "files": digests,
+        "console_scripts": scripts["console_scripts"],
+        "gui_scripts": scripts["gui_scripts"],
+    }
+
+
+# --- Main ----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--wheel", required=True, help="a .whl file or a folder holding one")
+    p.add_argument("--out-dir", required=True, help="empty folder to install into")
+    p.add_argument("--manifest", required=True, help="JSON file describing the install")
+    p.add_argument("--python-version", help="refuse wheels that cannot run on this CPython")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        wheel = find_wheel(Path(args.wheel))
+        manifest = install(wheel, Path(args.out_dir), args.python_version)
+    except InstallError as e:
+        print(f"rules_pyuv: installing a wheel failed: {e}", file=sys.stderr)
+        return 1
+    with open(args.manifest, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+        f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

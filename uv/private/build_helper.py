@@ -83,14 +83,19 @@ def _write_file(archive: str, root: Path, parts: list[str], data: bytes, executa
 
 
 def _make_links(archive: str, root: Path, links: list[tuple[list[str], str]]):
+    real_root = os.path.realpath(root)
     for parts, target in links:
         if target.startswith("/") or re.match(r"^[A-Za-z]:", target):
             raise BuildError(
                 f"{archive}: link {'/'.join(parts)!r} points to absolute path {target!r}"
             )
-        path = root.joinpath(*parts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(target, path)
+        # The link's folder must be a real folder of the tree: making it (or the link)
+        # through a link made earlier could write outside the tree.
+        parent = os.path.join(real_root, *parts[:-1])
+        if os.path.realpath(parent) != parent:
+            raise BuildError(f"{archive}: link {'/'.join(parts)!r} lies inside another link")
+        os.makedirs(parent, exist_ok=True)
+        os.symlink(target, os.path.join(parent, parts[-1]))
     # Check only once all links exist: a chain of links can escape where none does alone.
     for parts, target in links:
         path = root.joinpath(*parts)
@@ -125,13 +130,16 @@ def extract_tar(archive: Path, dest: Path) -> None:
                 kind = "device" if (m.ischr() or m.isblk()) else "fifo" if m.isfifo() else "special"
                 raise BuildError(f"{name}: member {m.name!r} is a {kind} file; sdists hold none")
     for parts, target in hardlinks:
-        target_parts = _member_parts(name, target)
-        if "/".join(target_parts) not in seen:
+        try:
+            key = "/".join(_member_parts(name, target))
+        except BuildError:  # absolute or through '..': certainly not a member
+            key = None
+        if key not in seen:
             raise BuildError(
                 f"{name}: hard link {'/'.join(parts)!r} -> {target!r} does not point to a "
                 "regular file of the archive"
             )
-        source = dest.joinpath(*target_parts)
+        source = dest.joinpath(*key.split("/"))
         _write_file(name, dest, parts, source.read_bytes(), os.access(source, os.X_OK))
     _make_links(name, dest, links)
 
@@ -162,11 +170,18 @@ def extract_zip(archive: Path, dest: Path) -> None:
 def extract_sdist(sdist: Path, dest: Path) -> Path:
     """Unpacks an sdist and returns its project directory (the single top folder)."""
     if sdist.name.endswith(".zip"):
-        extract_zip(sdist, dest)
+        extract = extract_zip
     elif sdist.name.endswith((".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")):
-        extract_tar(sdist, dest)
+        extract = extract_tar
     else:
         raise BuildError(f"{sdist.name}: not an sdist archive (.tar.gz or .zip)")
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        extract(sdist, dest)
+    except OSError as e:  # e.g. a member that is both a file and a folder, or a link
+        path = e.filename2 or e.filename  # os.symlink(target, path) names path second
+        where = os.path.relpath(path, dest) if path and os.path.isabs(path) else path
+        raise BuildError(f"{sdist.name}: cannot unpack member {where!r}: {e.strerror}") from None
     entries = [p for p in dest.iterdir()]
     if len(entries) == 1 and entries[0].is_dir():
         return entries[0]
@@ -253,27 +268,120 @@ def read_build_system(project: Path) -> tuple[list[str], str, list[str]]:
 
 
 def _split_requirement(text: str):
-    """(name, specifier, marker) of a PEP 508 requirement, with packaging when present."""
+    """(name, specifier, applies) of a PEP 508 requirement, with packaging when present.
+
+    Without packaging the specifier is left as text (not checked) and the marker is
+    evaluated by evaluate_marker.
+    """
     try:
         from packaging.requirements import InvalidRequirement, Requirement
     except ImportError:
         m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*)(;.*)?$", text)
         if not m:
             raise BuildError(f"cannot read build requirement {text!r}") from None
-        return normalize_name(m.group(1)), m.group(3).strip(), None
+        applies = evaluate_marker(m.group(4)[1:]) if m.group(4) else True
+        return normalize_name(m.group(1)), m.group(3).strip(), applies
     try:
         req = Requirement(text)
     except InvalidRequirement as e:
         raise BuildError(f"cannot read build requirement {text!r}: {e}") from None
-    return normalize_name(req.name), req.specifier, req.marker
+    applies = req.marker is None or req.marker.evaluate()
+    return normalize_name(req.name), req.specifier, applies
+
+
+def marker_environment() -> dict[str, str]:
+    """The PEP 508 marker variables of the running interpreter (the target's)."""
+    impl = sys.implementation
+    version = f"{impl.version.major}.{impl.version.minor}.{impl.version.micro}"
+    if impl.version.releaselevel != "final":
+        version += impl.version.releaselevel[0] + str(impl.version.serial)
+    return {
+        "os_name": os.name,
+        "sys_platform": sys.platform,
+        "platform_machine": platform.machine(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "python_full_version": platform.python_version(),
+        "implementation_name": impl.name,
+        "implementation_version": version,
+        "extra": "",
+    }
+
+
+_MARKER_OPERAND = r"""(?:'[^']*'|"[^"]*"|(?<![\w.])[A-Za-z_][\w.]*(?![\w.]))"""
+_MARKER_COMPARISON = re.compile(
+    rf"({_MARKER_OPERAND})\s*(===|==|!=|<=|>=|~=|<|>|(?<![\w.])(?:not\s+in|in)(?![\w.]))"
+    rf"\s*({_MARKER_OPERAND})"
+)
+
+
+def _release(text: str) -> tuple[int, ...] | None:
+    """The leading release numbers of a version ("3.13.0rc1" -> (3, 13, 0)), if any."""
+    m = re.match(r"\d+(\.\d+)*", text)
+    return tuple(int(x) for x in m.group().split(".")) if m else None
+
+
+def _marker_compare(left: str, op: str, right: str) -> bool:
+    """One marker comparison; versions compare by their release numbers only."""
+    if op in ("in", "not in"):
+        return (left in right) == (op == "in")
+    have, want = _release(left), _release(right.removesuffix(".*"))
+    if op in ("==", "!=") and right.endswith(".*"):
+        return (have is not None and have[: len(want or ())] == want) == (op == "==")
+    releases = re.fullmatch(r"[\d.]+", left) and re.fullmatch(r"[\d.]+", right)
+    if op == "===" or (op in ("==", "!=") and not releases):
+        return (left == right) == (op != "!=")
+    if have is None or want is None:
+        raise BuildError(f"cannot compare {left!r} {op} {right!r} in a marker")
+    prefix = want[:-1]
+    size = max(len(have), len(want))
+    have, want = have + (0,) * (size - len(have)), want + (0,) * (size - len(want))
+    if op == "~=":
+        return have >= want and have[: len(prefix)] == prefix
+    return {
+        "==": have == want,
+        "!=": have != want,
+        "<": have < want,
+        "<=": have <= want,
+        ">": have > want,
+        ">=": have >= want,
+    }[op]
+
+
+def evaluate_marker(marker: str, environment: dict[str, str] | None = None) -> bool:
+    """Evaluates a PEP 508 marker without packaging (the build may not supply it)."""
+    env = marker_environment() if environment is None else environment
+
+    def value(operand: str) -> str:
+        if operand[0] in "'\"":
+            return operand[1:-1]
+        if operand not in env:
+            raise BuildError(f"unknown variable {operand!r} in the marker {marker!r}")
+        return env[operand]
+
+    def compare(m: re.Match) -> str:
+        op = " ".join(m[2].split())
+        return f" {_marker_compare(value(m[1]), op, value(m[3]))} "
+
+    # Each comparison becomes True or False; what is left must be and/or/parentheses.
+    expr = _MARKER_COMPARISON.sub(compare, marker)
+    if not re.fullmatch(r"(\s|\(|\)|True|False|and|or)*", expr) or not expr.strip():
+        raise BuildError(f"cannot read the marker {marker!r}")
+    try:
+        return bool(eval(expr, {"__builtins__": {}}))  # only True/False/and/or/()
+    except SyntaxError:
+        raise BuildError(f"cannot read the marker {marker!r}") from None
 
 
 def missing_requirements(requires: list[str], installed: dict[str, str]) -> list[str]:
     """The requirements that the unpacked wheels do not satisfy."""
     missing = []
     for text in requires:
-        name, specifier, marker = _split_requirement(text)
-        if marker is not None and not marker.evaluate():
+        name, specifier, applies = _split_requirement(text)
+        if not applies:
             continue
         version = installed.get(name)
         if version is None:
@@ -297,7 +405,10 @@ def _missing_message(missing: list[str], name: str) -> str:
 
 # Runs in a fresh interpreter: imports the backend and calls one PEP 517 hook.
 _HOOK_RUNNER = r"""
-import importlib, json, sys
+import importlib, json, os, sys
+# PEP 517: the source tree is not importable (only backend-path is), as with pyproject_hooks.
+if sys.path and sys.path[0] in ("", os.getcwd()):
+    del sys.path[0]
 hook, backend, out, arg = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 module, _, obj = backend.partition(":")
 target = importlib.import_module(module)
@@ -326,6 +437,10 @@ class _Backend:
     def _run(self, cmd, cwd, extra_environ=None):
         env = dict(self.env)
         env.update(extra_environ or {})
+        if sys.flags.no_site and cmd and cmd[0] == sys.executable and "-S" not in cmd[1:2]:
+            # The helper runs with -S (sdist_build passes it): the backend must not see the
+            # interpreter's site-packages either, only the lock's build requirements.
+            cmd = [cmd[0], "-S", *cmd[1:]]
         proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, stderr=sys.stderr)
         if proc.returncode != 0:
             raise BuildError(
@@ -348,6 +463,8 @@ class _Backend:
                 return caller.build_wheel(arg, {})
             except pyproject_hooks.BackendUnavailable as e:
                 raise BuildError(f"cannot import the build backend {self.backend!r}: {e}") from None
+            except pyproject_hooks.HookMissing as e:
+                raise BuildError(f"the build backend {self.backend!r} has no hook {e}") from None
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "result.json")
             cmd = [sys.executable, "-c", _HOOK_RUNNER, hook, self.backend, out, arg]
@@ -397,7 +514,8 @@ def python_fits(py: str, abi: str, python_version: str) -> bool:
         return abi == "none" and (tag_minor is None or tag_minor <= minor)
     if abi == "abi3":
         return tag_minor is not None and tag_minor <= minor
-    return tag_minor == minor
+    # Only the plain ABI of that version ("cp37m" before 3.8); not "t" (free-threaded) or "d".
+    return tag_minor == minor and abi in ("none", f"cp{major}{minor}", f"cp{major}{minor}m")
 
 
 def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
@@ -407,7 +525,7 @@ def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
         raise BuildError(f"the backend produced {filename!r}, which is not a wheel file name")
     if normalize_name(m["name"]) != normalize_name(name):
         raise BuildError(f"the sdist of {name} built a wheel of another project: {filename}")
-    if _normalize_version(m["version"]) != _normalize_version(version):
+    if _version_key(m["version"]) != _version_key(version):
         raise BuildError(
             f"the sdist of {name} {version} built version {m['version']} ({filename}); "
             "the lock and the sdist disagree"
@@ -429,13 +547,20 @@ def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
         )
 
 
-def _normalize_version(version: str) -> str:
+def _version_key(version: str):
+    """Equal for versions that PEP 440 calls equal (1.0 == 1.0.0 == v1.0)."""
     try:
         from packaging.version import InvalidVersion, Version
-    except ImportError:
-        return version.lower()
+    except ImportError:  # roughly: drop the trailing zeros of the release numbers
+        m = re.fullmatch(r"v?(\d+(?:\.\d+)*)(.*)", version.strip().lower())
+        if not m:
+            return version.lower()
+        release = [int(x) for x in m[1].split(".")]
+        while len(release) > 1 and release[-1] == 0:
+            release.pop()
+        return tuple(release), m[2]
     try:
-        return str(Version(version))
+        return Version(version)
     except InvalidVersion:
         return version.lower()
 
@@ -453,7 +578,11 @@ def rewrite_wheel(source: Path, dest: Path, epoch: int) -> None:
         entries = {
             i.filename: (zf.read(i), i.external_attr >> 16) for i in zf.infolist() if not i.is_dir()
         }
-    record_name = next((n for n in entries if n.endswith(".dist-info/RECORD")), None)
+    # The wheel's own .dist-info is at the top; packages may vendor others deeper down.
+    top_dist_info = [n for n in entries if n.split("/")[0].endswith(".dist-info")]
+    record_name = next(
+        (n for n in top_dist_info if n.count("/") == 1 and n.endswith("/RECORD")), None
+    )
     if record_name is None:
         raise BuildError(f"the built wheel {source.name} has no .dist-info/RECORD")
     rows = []
@@ -470,7 +599,7 @@ def rewrite_wheel(source: Path, dest: Path, epoch: int) -> None:
 
     date_time = _zip_time(epoch)
     # dist-info last, RECORD at the very end, as the wheel spec recommends.
-    order = sorted(entries, key=lambda n: (".dist-info/" in n, n == record_name, n))
+    order = sorted(entries, key=lambda n: (n in top_dist_info, n == record_name, n))
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as out:
         for name in order:
             data, mode = entries[name]
@@ -486,14 +615,15 @@ def rewrite_wheel(source: Path, dest: Path, epoch: int) -> None:
 
 def build(args: argparse.Namespace) -> Path:
     """Runs the whole build; returns the wheel written into args.out_dir."""
-    work = Path(tempfile.mkdtemp(prefix="pyuv-sdist-"))
+    # The real path: compilers record it (not a symlinked TMPDIR), so the prefix map must too.
+    work = Path(os.path.realpath(tempfile.mkdtemp(prefix="pyuv-sdist-")))
     try:
         site, scripts = work / "site", work / "bin"
         site.mkdir()
         scripts.mkdir()
         for wheel in find_wheels(args.requirement_wheel):
             install_wheel(wheel, site, scripts)
-        sys.path.insert(0, str(site))
+        sys.path.insert(0, str(site))  # packaging and pyproject_hooks may come from there
         installed = installed_distributions(site)
 
         project = extract_sdist(Path(args.sdist), work / "src")
@@ -510,6 +640,7 @@ def build(args: argparse.Namespace) -> Path:
         for var in ("CFLAGS", "CXXFLAGS"):
             env[var] = (env.get(var, "") + " " + prefix_map).strip()
         env.setdefault("SOURCE_DATE_EPOCH", "315532800")
+        env.setdefault("PYTHONHASHSEED", "0")
         hooks = _Backend(project, backend, backend_path, env)
 
         extra = hooks.call("get_requires_for_build_wheel") or []
@@ -535,6 +666,8 @@ def build(args: argparse.Namespace) -> Path:
         rewrite_wheel(dist / wheels[0], dest, int(env["SOURCE_DATE_EPOCH"]))
         return dest
     finally:
+        if str(work / "site") in sys.path:
+            sys.path.remove(str(work / "site"))
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -30,6 +30,9 @@ def _sdist_build_impl(ctx):
     wheels = depset(transitive = [d[PyWheelsInfo].wheels for d in ctx.attr.deps])
 
     args = ctx.actions.args()
+
+    # -S: no site-packages of the interpreter; only the lock's build requirements count.
+    args.add("-S")
     args.add(ctx.file._helper)
     args.add("--sdist", ctx.file.sdist)
     args.add("--name", ctx.attr.package)

@@ -229,6 +229,8 @@ def test_building_for_aarch64_fetches_no_x86_64_file(
                 load("@pypi//:repositories.bzl", "install_deps")
 
                 install_deps()
+
+                register_toolchains("//platforms:all")
                 """
             ),
         )

@@ -206,7 +206,8 @@ def test_venv_is_usable(tmp_path, purepkg, python):
     for name in ("python", "python3", f"python{version}"):
         assert os.readlink(out / "bin" / name) == python
     site = out / "lib" / f"python{version}" / "site-packages"
-    assert (site / "rules_pyuv.pth").read_text() == "".join(p + "\n" for p in pth)
+    assert (site / "rules_pyuv.pth").read_text() == "import _rules_pyuv_paths\n"
+    assert f"ROOTS = {pth!r}" in (site / "_rules_pyuv_paths.py").read_text()
     assert (site / "purepkg-1.0.0.dist-info" / "INSTALLER").read_text() == "rules_pyuv\n"
     assert (out / "include/site" / f"python{version}" / "purepkg/purepkg.h").is_file()
     assert (out / "share/purepkg/notes.txt").read_text() == "notes\n"

@@ -15,7 +15,8 @@ prints nothing on success and then writes the empty FILE given with --stamp, if 
     DIR/bin/<console or gui script>       generated (see below)
     DIR/bin/<script>                      the wheels' .data/scripts
     DIR/lib/pythonX.Y/site-packages/      every tree's site-packages, copied
-    DIR/lib/pythonX.Y/site-packages/rules_pyuv.pth   the --pth entries, one a line
+    DIR/lib/pythonX.Y/site-packages/rules_pyuv.pth   imports _rules_pyuv_paths.py, which puts
+                                          the --pth entries on sys.path
     DIR/include/site/pythonX.Y/<dist>/    the wheels' .data/headers
     DIR/...                               the wheels' .data/data (at sys.prefix, as pip does)
 
@@ -257,6 +258,25 @@ def _venv_path(rel: str, site: str, include: str) -> str | None:
     return None
 
 
+PATHS_MODULE = '''"""Puts the workspace's import roots on sys.path (written by rules_pyuv).
+
+Relative roots are taken from the real location of this folder, so they hold when the
+venv is reached through a symbolic link.
+"""
+
+import os
+import sys
+
+ROOTS = {roots!r}
+
+_here = os.path.dirname(os.path.realpath(__file__))
+for _root in ROOTS:
+    _path = os.path.normpath(os.path.join(_here, _root))
+    if os.path.isdir(_path) and _path not in sys.path:
+        sys.path.append(_path)
+'''
+
+
 def plan_venv(trees, python: str, version: str, pth: list[str]) -> Plan:
     major_minor = ".".join(version.split(".")[:2])
     site = f"lib/python{major_minor}/site-packages"
@@ -272,7 +292,14 @@ def plan_venv(trees, python: str, version: str, pth: list[str]) -> Plan:
     for name in ("python", "python3", f"python{major_minor}"):
         plan.add(f"bin/{name}", TOOL, "link=" + python, ("link", python))
     if pth:
-        text = "".join(p + "\n" for p in dict.fromkeys(pth)).encode()
+        # Python joins relative .pth lines to site-packages textually, which goes wrong
+        # when the venv is reached through a symlink (bazel-bin); this module resolves
+        # them against the real location instead.
+        module = PATHS_MODULE.format(roots=list(dict.fromkeys(pth))).encode()
+        plan.add(
+            f"{site}/_rules_pyuv_paths.py", TOOL, sha256_digest(module), ("bytes", module, 0o644)
+        )
+        text = b"import _rules_pyuv_paths\n"
         plan.add(f"{site}/rules_pyuv.pth", TOOL, sha256_digest(text), ("bytes", text, 0o644))
     for tree, m in trees:
         who = owner(m)

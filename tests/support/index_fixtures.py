@@ -24,6 +24,8 @@ splitpkg           2.0.0      ``py3-none-any`` wheel; ``SPLIT_DEPENDENCIES`` pin
                               x86_64 and 2.0.0 on aarch64, so the lock forks
 winonly            1.0.0      one ``cp311-cp311-win_amd64`` wheel and no sdist: unusable
                               anywhere else (not in ``ALL_DEPENDENCIES``)
+clasha, clashb     1.0.0      wheels that both install ``clash/__init__.py`` with different
+                              content (not in ``ALL_DEPENDENCIES``)
 setuptools,        (seeds)    wheels from ``.cache/seed-wheels`` (``tools/setup``), so a
 wheel, packaging              ``build`` dependency group can lock setuptools and wheel
 =================  =========  ==================================================================
@@ -154,6 +156,10 @@ def build_standard_packages(out_dir: str | Path) -> StandardPackages:
         build_wheel(out, "splitpkg", "1.0.0"),
         build_wheel(out, "splitpkg", "2.0.0"),
         build_wheel(out, "winonly", "1.0.0", tag="cp311-cp311-win_amd64"),
+        *(
+            build_wheel(out, name, "1.0.0", files={"clash/__init__.py": f"OWNER = {name!r}\n"})
+            for name in ("clasha", "clashb")
+        ),
     ]
     packages = StandardPackages(directory=out, seeds=seeds)
     for path in built:

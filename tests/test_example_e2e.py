@@ -1,0 +1,198 @@
+"""The example app (e2e/example) and the py_* rules, end to end with real Bazel 4.2.3.
+
+A copy of e2e/example is locked against the local index and built, run and tested as a
+user would; further packages added to the copy cover env/args/data, py_venv and bad input.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.bazel import REPO_ROOT, BazelWorkspace, read_execution_log
+from tests.support.index_fixtures import BUILD_GROUP, LockProject
+from tests.support.uvlock import uv_lock
+
+pytestmark = pytest.mark.bazel
+
+EXAMPLE = REPO_ROOT / "e2e" / "example"
+
+EXPECTED_LINES = [
+    "machine: x86_64",
+    "purepkg: purepkg 1.0.0 py3-none-any",
+    "markerpkg: markerpkg 1.0.0 py3-none-any",
+    "mixed_case_pkg (extra cli): Mixed.Case_Pkg 0.1.0 py3-none-any",
+    "platpkg: platpkg 1.0.0 cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
+    "splitpkg: splitpkg 1.0.0 py3-none-any",
+    "nativepkg: 2 + 3 = 5 (compiled for x86_64)",
+]
+
+EXTRA_BUILD = """\
+load("@rules_pyuv//py:defs.bzl", "py_binary")
+
+py_binary(
+    name = "show",
+    srcs = ["show.py"],
+    args = ["--from-build", "$(rootpath greeting.txt)"],
+    data = ["greeting.txt"],
+    env = {"GREETING": "it's here"},
+)
+"""
+
+SHOW_PY = """\
+import os
+import sys
+
+runfiles = os.environ["RUNFILES_DIR"]
+data = open(os.path.join(runfiles, "example", sys.argv[2])).read().strip()
+print("args:", sys.argv[1:])
+print("env:", os.environ["GREETING"])
+print("data:", data)
+"""
+
+
+def _copy_example(dest: Path) -> None:
+    ignore = shutil.ignore_patterns("bazel-*", "uv.lock")
+    shutil.copytree(EXAMPLE, dest, ignore=ignore, dirs_exist_ok=True)
+    workspace = (dest / "WORKSPACE").read_text()
+    (dest / "WORKSPACE").write_text(workspace.replace('path = "../.."', f'path = "{REPO_ROOT}"'))
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory, bazel_caches, package_index, uv_cache_dir):
+    base = tmp_path_factory.mktemp("example")
+    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches, name="example")
+    _copy_example(ws.root)
+    uv_lock(ws.root, package_index.url, cache_dir=uv_cache_dir)
+    ws.write("extra/BUILD.bazel", EXTRA_BUILD)
+    ws.write("extra/show.py", SHOW_PY)
+    ws.write("extra/greeting.txt", "hello from data\n")
+    yield ws
+    ws.close()
+
+
+def test_bazel_run_prints_every_dependency_including_the_compiled_one(example):
+    proc = example.run("run", "//app:app")
+    assert proc.stdout.splitlines() == EXPECTED_LINES
+
+
+def test_the_launcher_in_bazel_bin_runs_directly(example, tmp_path):
+    example.run("build", "//app:app")
+    out = subprocess.run(
+        [str(example.bin_path("app/app"))], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.splitlines() == EXPECTED_LINES
+
+
+def test_env_args_and_data_with_bazel_run_and_directly(example, tmp_path):
+    expected = [
+        "args: ['--from-build', 'extra/greeting.txt', '--cli']",
+        "env: it's here",
+        "data: hello from data",
+    ]
+    proc = example.run("run", "//extra:show", "--", "--cli")
+    assert proc.stdout.splitlines() == expected
+    out = subprocess.run(
+        [str(example.bin_path("extra/show")), "--cli"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.splitlines() == expected
+
+
+def test_pytest_from_the_lock_passes_and_a_failing_test_fails(example):
+    proc = example.run("test", "//app:report_test", "--test_output=errors")
+    assert "1 test passes" in proc.stderr or "PASSED" in proc.stderr + proc.stdout
+    failing = example.run("test", "//app:failing_test", "--test_output=all", check=False)
+    assert failing.returncode == 3, failing.stderr  # Bazel's "tests failed"
+    out = failing.stdout + failing.stderr
+    assert "assert (1 + 1) == 3" in out or "assert 2 == 3" in out, out
+    assert "FAILED" in out
+
+
+def test_editing_app_code_reinstalls_and_rebuilds_no_package(example, tmp_path):
+    log1, log2 = tmp_path / "first.json", tmp_path / "second.json"
+    example.run("build", "//app:app", f"--execution_log_json_file={log1}")
+    report = example.root / "app" / "report.py"
+    original = report.read_text()
+    try:
+        report.write_text(original + "\n# edited\n")
+        example.run("build", "//app:app", f"--execution_log_json_file={log2}")
+        mnemonics = [s.get("mnemonic") for s in read_execution_log(log2)]
+        assert "PyWheelInstall" not in mnemonics and "PySdistBuild" not in mnemonics, mnemonics
+        assert example.run("run", "//app:app").stdout.splitlines() == EXPECTED_LINES
+    finally:
+        report.write_text(original)
+
+
+def test_py_venv_is_a_working_virtual_environment(example, tmp_path):
+    example.run("build", "//app:venv")
+    venv = example.bin_path("app/venv")
+    assert (venv / "pyvenv.cfg").exists()
+    script = "from app import report; print(report.lines()[-1]); import pytest; print('pytest ok')"
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.splitlines() == [EXPECTED_LINES[-1], "pytest ok"]
+    assert (venv / "bin" / "pytest").exists()
+
+
+def test_missing_main_and_non_python_dependency_fail_clearly(example):
+    example.write(
+        "bad/BUILD.bazel",
+        """\
+        load("@rules_pyuv//py:defs.bzl", "py_binary")
+
+        py_binary(name = "two_srcs", srcs = ["a.py", "b.py"])
+
+        filegroup(name = "not_python", srcs = ["a.py"])
+
+        py_binary(name = "bad_dep", srcs = ["a.py"], deps = [":not_python"])
+        """,
+    )
+    example.write("bad/a.py", "")
+    example.write("bad/b.py", "")
+    proc = example.run("build", "//bad:two_srcs", check=False)
+    assert proc.returncode != 0
+    assert "//bad:two_srcs: set main: srcs has 2 files and none is named two_srcs.py" in proc.stderr
+    proc = example.run("build", "//bad:bad_dep", check=False)
+    assert proc.returncode != 0
+    assert "'//bad:not_python' does not have mandatory providers: 'PyDepsInfo'" in proc.stderr
+
+
+def test_two_packages_writing_the_same_file_is_a_conflict(
+    tmp_path_factory, bazel_caches, package_index, uv_cache_dir
+):
+    base = tmp_path_factory.mktemp("clash")
+    lock = LockProject(base_dir=base / "projects", index=package_index, cache_dir=uv_cache_dir)(
+        ["clasha==1.0.0", "clashb==1.0.0"], groups=BUILD_GROUP, requires_python=">=3.11"
+    )
+    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches, name="clash")
+    try:
+        _copy_example(ws.root)
+        ws.write("uv.lock", lock.read_text())
+        ws.write(
+            "app/BUILD.bazel",
+            """\
+            load("@rules_pyuv//py:defs.bzl", "py_binary")
+
+            py_binary(name = "clash", srcs = ["main.py"], deps = ["@pypi//clasha", "@pypi//clashb"])
+            """,
+        )
+        proc = ws.run("build", "//app:clash", check=False)
+        assert proc.returncode != 0
+        assert (
+            "packages 'clasha' 1.0.0 and 'clashb' 1.0.0 both install site-packages/clash/__init__.py"
+            in proc.stderr
+        ), proc.stderr
+    finally:
+        ws.close()

@@ -1,13 +1,15 @@
-"""Public Python rules of rules_pyuv: py_library, py_binary, py_test, py_venv.
+"""Public Python rules of rules_pyuv: py_library, py_binary, py_test, py_venv and helpers.
 
 None of them uses Bazel's native py_* rules. Programs run with the interpreter of
 @rules_pyuv//py:toolchain_type resolved for the target platform.
 """
 
+load("//py/private:console_script.bzl", _py_console_script_binary = "py_console_script_binary")
 load("//py/private:py_binary.bzl", _py_binary_rule = "py_binary", _py_test_rule = "py_test")
 load("//py/private:py_library.bzl", _py_library = "py_library")
 load("//py/private:py_venv.bzl", _py_venv = "py_venv")
 
+py_console_script_binary = _py_console_script_binary
 py_library = _py_library
 py_venv = _py_venv
 

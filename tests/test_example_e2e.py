@@ -31,7 +31,25 @@ EXPECTED_LINES = [
 ]
 
 EXTRA_BUILD = """\
-load("@rules_pyuv//py:defs.bzl", "py_binary")
+load("@rules_pyuv//py:defs.bzl", "py_binary", "py_console_script_binary")
+
+py_console_script_binary(
+    name = "hello",
+    pkg = "@pypi//mixed_case_pkg",
+    script = "mixed-case-hello",
+)
+
+py_console_script_binary(
+    name = "pytest",
+    pkg = "@pypi//pytest",
+    args = ["--version"],
+)
+
+py_console_script_binary(
+    name = "no_such_script",
+    pkg = "@pypi//pytest",
+    script = "nope",
+)
 
 py_binary(
     name = "show",
@@ -103,6 +121,17 @@ def test_env_args_and_data_with_bazel_run_and_directly(example, tmp_path):
         check=True,
     )
     assert out.stdout.splitlines() == expected
+
+
+def test_console_scripts_run(example):
+    hub = example.run("run", "@pypi//mixed_case_pkg:bin")
+    named = example.run("run", "//extra:hello")
+    assert hub.stdout == named.stdout
+    assert "Mixed.Case_Pkg 0.1.0" in hub.stdout
+    assert example.run("run", "//extra:pytest").stdout.startswith("pytest 9.2.0")
+    proc = example.run("build", "//extra:no_such_script", check=False)
+    assert proc.returncode != 0
+    assert "package pytest has no console script 'nope'; it has: py.test, pytest" in proc.stderr
 
 
 def test_pytest_from_the_lock_passes_and_a_failing_test_fails(example):
@@ -190,9 +219,7 @@ def test_two_packages_writing_the_same_file_is_a_conflict(
         )
         proc = ws.run("build", "//app:clash", check=False)
         assert proc.returncode != 0
-        assert (
-            "packages 'clasha' 1.0.0 and 'clashb' 1.0.0 both install site-packages/clash/__init__.py"
-            in proc.stderr
-        ), proc.stderr
+        clash = "packages 'clasha' 1.0.0 and 'clashb' 1.0.0 both install"
+        assert f"{clash} site-packages/clash/__init__.py" in proc.stderr, proc.stderr
     finally:
         ws.close()

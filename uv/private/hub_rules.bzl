@@ -1,10 +1,14 @@
 """The rules generated hub repositories load (one file, so hubs load it once)."""
 
+# Console scripts are a py rule run on a hub package.
+# buildifier: disable=bzl-visibility
+load("//py/private:console_script.bzl", _py_console_script_binary = "py_console_script_binary")
 load(":package.bzl", _uv_package = "uv_package")
 load(":python_version_flag.bzl", _python_version_flag = "python_version_flag")
 load(":sdist_build.bzl", _sdist_build = "sdist_build")
 load(":unavailable.bzl", _uv_unavailable = "uv_unavailable")
 
+py_console_script_binary = _py_console_script_binary
 python_version_flag = _python_version_flag
 sdist_build = _sdist_build
 uv_package = _uv_package

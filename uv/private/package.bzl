@@ -10,6 +10,8 @@ load("//py/private:providers.bzl", "PyDepsInfo", "merge_deps")
 PyWheelsInfo = provider(
     doc = "Wheels of a package from a hub, for the current target platform.",
     fields = {
+        "manifest": "File: whl_install's manifest of the installed wheel (files, console " +
+                    "scripts); None for an extra.",
         "package": "string: PEP 503 name of the package.",
         "wheel": "File: the package's own wheel (or the folder holding the one built from " +
                  "its sdist); None for an extra, which only adds dependencies.",
@@ -51,7 +53,7 @@ def _uv_package_impl(ctx):
     whl = ctx.file.whl
     own = [whl] if whl else []
     wheels = depset(own, transitive = [d[PyWheelsInfo].wheels for d in ctx.attr.deps])
-    site_packages, manifests = [], []
+    site_packages, manifests, manifest = [], [], None
     if whl:
         site, manifest = _install(ctx, whl)
         site_packages.append(site)
@@ -60,7 +62,12 @@ def _uv_package_impl(ctx):
     for dep in ctx.attr.deps:
         runfiles = runfiles.merge(dep[DefaultInfo].default_runfiles)
     return [
-        PyWheelsInfo(package = ctx.attr.package, wheel = whl, wheels = wheels),
+        PyWheelsInfo(
+            package = ctx.attr.package,
+            wheel = whl,
+            wheels = wheels,
+            manifest = manifest,
+        ),
         merge_deps(ctx.attr.deps, site_packages = site_packages, manifests = manifests),
         DefaultInfo(files = wheels, runfiles = runfiles),
         OutputGroupInfo(installed = depset(site_packages + manifests)),

@@ -14,7 +14,13 @@ import textwrap
 import pytest
 
 from tests.support.bazel import BazelWorkspace
-from tests.support.index_fixtures import ALL_DEPENDENCIES, BUILD_GROUP, LockProject
+from tests.support.index_fixtures import (
+    ALL_DEPENDENCIES,
+    AUTH_PASSWORD,
+    AUTH_USERNAME,
+    BUILD_GROUP,
+    LockProject,
+)
 
 pytestmark = pytest.mark.bazel
 
@@ -248,5 +254,53 @@ def test_building_for_aarch64_fetches_no_x86_64_file(
         assert not [e for e in fetched if "x86_64" in e], fetched
         assert not [e for e in fetched if "splitpkg_1_0_0" in e], fetched
         assert not [e for e in fetched if e.endswith("_tar_gz")], fetched
+    finally:
+        ws.close()
+
+
+def test_private_index_credentials_come_from_netrc_only(
+    tmp_path_factory, bazel_caches, auth_package_index, uv_cache_dir
+):
+    base = tmp_path_factory.mktemp("auth")
+    lock = LockProject(
+        base_dir=base / "projects", index=auth_package_index, cache_dir=uv_cache_dir
+    )(["purepkg>=1.0"], index_url=auth_package_index.url_with_credentials())
+    assert AUTH_PASSWORD not in lock.read_text()
+    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
+    try:
+        ws.write("uv.lock", lock.read_text())
+        ws.write("platforms/BUILD.bazel", PLATFORMS_BUILD)
+        ws.append(
+            "WORKSPACE",
+            textwrap.dedent(
+                """
+                load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
+
+                uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "3.11")
+
+                load("@pypi//:repositories.bzl", "install_deps")
+
+                install_deps()
+
+                register_toolchains("//platforms:all")
+                """
+            ),
+        )
+        # A fresh repository cache, so no earlier download can stand in for this one.
+        fresh = [f"--repository_cache={base / 'repo-cache'}", "--repo_env=HOME=" + str(base)]
+        denied = ws.run("build", "@pypi//purepkg:whl", *fresh, check=False)
+        assert denied.returncode != 0
+        assert "could not fetch purepkg-1.0.0-py3-none-any.whl (purepkg 1.0.0" in denied.stderr
+        assert "put its credentials in ~/.netrc (or $NETRC)" in denied.stderr
+
+        netrc = base / "netrc"
+        netrc.write_text(f"machine 127.0.0.1 login {AUTH_USERNAME} password {AUTH_PASSWORD}\n")
+        ws.run("build", "@pypi//purepkg:whl", *fresh, f"--repo_env=NETRC={netrc}")
+        downloaded = [p for p in (ws.output_base / "external").glob("pypi__purepkg*/*.whl")]
+        assert [p.name for p in downloaded] == ["purepkg-1.0.0-py3-none-any.whl"]
+        # No generated file holds the credentials.
+        for path in (ws.output_base / "external").rglob("*"):
+            if path.is_file() and path.suffix in (".bzl", ".bazel", ""):
+                assert AUTH_PASSWORD.encode() not in path.read_bytes(), path
     finally:
         ws.close()

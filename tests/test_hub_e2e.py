@@ -78,7 +78,7 @@ def hub(tmp_path_factory, bazel_caches, package_index, uv_cache_dir):
     """One workspace (and Bazel server) for the module, with hub @pypi from a real lock."""
     base = tmp_path_factory.mktemp("hub")
     lock = LockProject(base_dir=base / "projects", index=package_index, cache_dir=uv_cache_dir)(
-        [*ALL_DEPENDENCIES, "winonly==1.0.0"], groups=BUILD_GROUP
+        [*ALL_DEPENDENCIES, "winonly==1.0.0", "cyca==1.0.0"], groups=BUILD_GROUP
     )
     ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
     ws.write("uv.lock", lock.read_text())
@@ -190,6 +190,25 @@ def test_marker_only_dependency_and_extra(hub):
         "markerpkg-1.0.0-py3-none-any.whl",
         "mixed_case_pkg-0.1.0-py3-none-any.whl",
     ]
+
+
+def test_packages_that_depend_on_each_other(hub):
+    # uv locks a dependency cycle; Bazel would reject it as a target cycle, so the hub
+    # splits it, and each package still brings the whole group.
+    expected = ["cyca-1.0.0-py3-none-any.whl", "cycb-1.0.0-py3-none-any.whl"]
+    for label in ("@pypi//cyca", "@pypi//cycb"):
+        assert built_files(hub, label, "--platforms=//platforms:linux_x86_64") == expected
+    hub.write(
+        "cyc/BUILD.bazel",
+        """\
+        load("@rules_pyuv//py:defs.bzl", "py_binary")
+
+        py_binary(name = "both", srcs = ["both.py"], deps = ["@pypi//cyca"])
+        """,
+    )
+    hub.write("cyc/both.py", "import cyca, cycb\nprint(cyca.hello(), '|', cycb.hello())\n")
+    out = hub.run("run", "//cyc:both").stdout.strip()
+    assert out == "cyca 1.0.0 py3-none-any | cycb 1.0.0 py3-none-any"
 
 
 def test_package_without_a_usable_artifact_fails_clearly(hub):

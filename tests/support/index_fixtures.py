@@ -26,6 +26,7 @@ winonly            1.0.0      one ``cp311-cp311-win_amd64`` wheel and no sdist: 
                               anywhere else (not in ``ALL_DEPENDENCIES``)
 clasha, clashb     1.0.0      wheels that both install ``clash/__init__.py`` with different
                               content (not in ``ALL_DEPENDENCIES``)
+cyca, cycb         1.0.0      wheels that depend on each other (not in ``ALL_DEPENDENCIES``)
 setuptools,        (seeds)    wheels from ``.cache/seed-wheels`` (``tools/setup``), so a
 wheel, packaging              ``build`` dependency group can lock setuptools and wheel
 =================  =========  ==================================================================
@@ -160,6 +161,8 @@ def build_standard_packages(out_dir: str | Path) -> StandardPackages:
             build_wheel(out, name, "1.0.0", files={"clash/__init__.py": f"OWNER = {name!r}\n"})
             for name in ("clasha", "clashb")
         ),
+        build_wheel(out, "cyca", "1.0.0", requires_dist=["cycb>=1.0"]),
+        build_wheel(out, "cycb", "1.0.0", requires_dist=["cyca>=1.0"]),
     ]
     packages = StandardPackages(directory=out, seeds=seeds)
     for path in built:

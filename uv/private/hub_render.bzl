@@ -106,17 +106,35 @@ def _render_package(plan, pkg):
             4,
             default = _most_common(pkg["sdist"]),
         ))
-    lines.append(("uv_package(\n    name = %s,\n    package = %s,\n    whl = \":whl\",\n" +
-                  "    deps = %s,\n)\n\n") % (
-        _q(pkg["label"]),
-        _q(pkg["name"]),
-        _select(pkg["deps"], "//_markers", 4, default = _most_common(pkg["deps"])),
-    ))
+    installed = ":" + pkg["label"]
+    if pkg["cycle"]:
+        # In a dependency cycle: the wheel sits in :_installed, which needs nothing from
+        # the cycle; the package's label brings every member of the cycle.
+        installed = ":_installed"
+        lines.append("# %s depends on itself through %s.\n" % (pkg["name"], ", ".join(pkg["cycle"])))
+        lines.append(("uv_package(\n    name = \"_installed\",\n    package = %s,\n" +
+                      "    whl = \":whl\",\n    deps = %s,\n)\n\n") % (
+            _q(pkg["name"]),
+            _select(pkg["installed_deps"], "//_markers", 4, default = _most_common(pkg["installed_deps"])),
+        ))
+        lines.append(("uv_package(\n    name = %s,\n    package = %s,\n" +
+                      "    deps = %s,\n)\n\n") % (
+            _q(pkg["label"]),
+            _q(pkg["name"]),
+            _select(pkg["deps"], "//_markers", 4, default = _most_common(pkg["deps"])),
+        ))
+    else:
+        lines.append(("uv_package(\n    name = %s,\n    package = %s,\n    whl = \":whl\",\n" +
+                      "    deps = %s,\n)\n\n") % (
+            _q(pkg["label"]),
+            _q(pkg["name"]),
+            _select(pkg["deps"], "//_markers", 4, default = _most_common(pkg["deps"])),
+        ))
 
     # `bazel run @hub//<package>:bin`: the package's main console script, found in the
     # installed wheel (uv.lock does not record entry points).
     lines.append(("py_console_script_binary(\n    name = \"bin\",\n    pkg = %s,\n" +
-                  "    tags = [\"manual\"],\n)\n\n") % _q(":" + pkg["label"]))
+                  "    tags = [\"manual\"],\n)\n\n") % _q(installed))
     for extra in sorted(pkg["extras"]):
         deps = {k: [":" + pkg["label"]] + v for k, v in pkg["extras"][extra].items()}
         lines.append(("uv_package(\n    name = %s,\n    package = %s,\n" +

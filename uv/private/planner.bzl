@@ -14,6 +14,7 @@ Markers only see Python version, os and cpu, so versions and dependencies are co
 per "marker environment" and wheels per full environment (with libc / macOS version).
 """
 
+load(":graph.bzl", "strongly_connected_components")
 load(":markers.bzl", "evaluate_marker", "marker_env", "parse_marker")
 load(":names.bzl", "label_name", "normalize_name", "repo_safe")
 load(":pep440.bzl", "version_satisfies")
@@ -201,12 +202,11 @@ def _plan_package(ctx, name, candidates):
         if pkg == None:
             deps[menv["name"]] = []
             continue
-        deps[menv["name"]] = _dep_labels(
-            pkg["dependencies"],
-            menv,
-            ctx.marker_cache,
-            ctx.local_names,
-        )
+        deps[menv["name"]] = [
+            dep
+            for dep in _dep_labels(pkg["dependencies"], menv, ctx.marker_cache, ctx.local_names)
+            if dep != "//" + label
+        ]
         for extra, extra_deps in pkg["optional_dependencies"].items():
             extras.setdefault(label_name(extra), {})[menv["name"]] = _dep_labels(
                 extra_deps,
@@ -270,7 +270,42 @@ def _plan_package(ctx, name, candidates):
         "builds": build_specs,
         "unavailable": unavailable["targets"],
         "versions": {k: (p["version"] if p else "") for k, p in version_of.items()},
+        "cycle": [],
     }
+
+def _package_of(label):
+    """"x" for "//x" and "//x:extra_y"."""
+    return label[2:].split(":")[0]
+
+def _break_cycles(packages):
+    """Marks packages that depend on each other in a cycle and splits their targets.
+
+    A member's wheel is installed by `_installed`, which depends only on packages outside
+    the cycle; the member's own label depends on every member's `_installed` (plus the
+    extras of members it needs), so Bazel sees no cycle and users get the whole group.
+    """
+    by_label = {p["label"]: p for p in packages}
+    edges = {}
+    for p in packages:
+        targets = {}
+        for mapping in [p["deps"]] + p["extras"].values():
+            for labels in mapping.values():
+                for dep in labels:
+                    targets[_package_of(dep)] = True
+        edges[p["label"]] = sorted(targets)
+    for members in strongly_connected_components(sorted(by_label), edges):
+        installed = ["//%s:_installed" % m for m in members]
+        for m in members:
+            p = by_label[m]
+            p["cycle"] = members
+            p["installed_deps"] = {
+                k: [d for d in v if _package_of(d) not in members]
+                for k, v in p["deps"].items()
+            }
+            p["deps"] = {
+                k: installed + [d for d in v if _package_of(d) in members and ":extra_" in d]
+                for k, v in p["deps"].items()
+            }
 
 def plan_hub(
         lock,
@@ -350,6 +385,7 @@ def plan_hub(
             fail("%s: no_binary_packages names \"%s\", which is not in the lock %s" %
                  (hub, name, lockfile))
     packages = [_plan_package(ctx, name, by_name[name]) for name in sorted(by_name)]
+    _break_cycles(packages)
     return {
         "hub": hub,
         "lockfile": lockfile,

@@ -14,6 +14,8 @@ import pytest
 from tests.support.bazel import read_execution_log, spawn_properties
 
 TESTDATA = Path(__file__).parent / "testdata" / "pinning"
+
+pytestmark = pytest.mark.bazel
 EXEC_PLATFORMS = "--extra_execution_platforms=//:linux_amd64,//:linux_arm64"
 
 

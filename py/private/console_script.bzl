@@ -3,17 +3,16 @@
 # The wheel provider comes from the hub's rules.
 # buildifier: disable=bzl-visibility
 load("//uv/private:package.bzl", "PyWheelsInfo")
+load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
 load(":interpreter.bzl", "interpreter_executable")
 load(":py_binary.bzl", "py_binary")
-
-_EXEC_PY = str(Label("//py:exec_toolchain_type"))
 
 def _console_script_main_impl(ctx):
     info = ctx.attr.pkg[PyWheelsInfo]
     if not info.manifest:
         fail("%s: pkg must be a package of a hub, not an extra" % ctx.label)
     out = ctx.actions.declare_file(ctx.label.name + ".py")
-    python = ctx.toolchains[_EXEC_PY].py_interpreter
+    python = py_tools_interpreter(ctx)
     ctx.actions.run(
         executable = interpreter_executable(python),
         arguments = [
@@ -31,6 +30,7 @@ def _console_script_main_impl(ctx):
         outputs = [out],
         mnemonic = "PyConsoleScript",
         progress_message = "Writing the entry point of %s" % ctx.label,
+        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return [DefaultInfo(files = depset([out]))]
 
@@ -45,7 +45,7 @@ console_script_main = rule(
             allow_single_file = True,
         ),
     },
-    toolchains = [_EXEC_PY],
+    exec_groups = py_tools_exec_groups(),
 )
 
 def py_console_script_binary(name, pkg, script = "", deps = [], **kwargs):

@@ -1,11 +1,11 @@
 """py_binary and py_test: a program, its runfiles and a launcher for the target's Python."""
 
+load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
 load(":interpreter.bzl", "interpreter_executable")
 load(":providers.bzl", "PyDepsInfo", "merge_deps", "runfiles_path")
 load(":py_library.bzl", "PY_COMMON_ATTRS", "collect_runfiles", "import_roots")
 
 _RUNTIME_PY = str(Label("//py:toolchain_type"))
-_EXEC_PY = str(Label("//py:exec_toolchain_type"))
 
 def _shell_quote(text):
     return "'" + text.replace("'", "'\"'\"'") + "'"
@@ -27,7 +27,7 @@ def _main(ctx):
 def _check_conflicts(ctx, info):
     """An action that fails when two packages install different files at one path."""
     stamp = ctx.actions.declare_file(ctx.label.name + ".packages_ok")
-    python = ctx.toolchains[_EXEC_PY].py_interpreter
+    python = py_tools_interpreter(ctx)
     args = ctx.actions.args()
     args.add(ctx.file._venv_tool)
     args.add("check")
@@ -43,6 +43,7 @@ def _check_conflicts(ctx, info):
         outputs = [stamp],
         mnemonic = "PyPackagesCheck",
         progress_message = "Checking the packages of %s for conflicting files" % ctx.label,
+        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return stamp
 
@@ -125,7 +126,8 @@ py_binary = rule(
     attrs = _EXECUTABLE_ATTRS,
     executable = True,
     provides = [PyDepsInfo],
-    toolchains = [_RUNTIME_PY, _EXEC_PY],
+    toolchains = [_RUNTIME_PY],
+    exec_groups = py_tools_exec_groups(),
 )
 
 py_test = rule(
@@ -134,5 +136,6 @@ py_test = rule(
     attrs = _EXECUTABLE_ATTRS,
     test = True,
     provides = [PyDepsInfo],
-    toolchains = [_RUNTIME_PY, _EXEC_PY],
+    toolchains = [_RUNTIME_PY],
+    exec_groups = py_tools_exec_groups(),
 )

@@ -1,9 +1,10 @@
 """py_venv: a virtual environment folder with a target's dependencies, for IDEs."""
 
+load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
+load(":interpreter.bzl", "interpreter_executable")
 load(":providers.bzl", "PyDepsInfo", "merge_deps")
 
 _RUNTIME_PY = str(Label("//py:toolchain_type"))
-_EXEC_PY = str(Label("//py:exec_toolchain_type"))
 
 def _up_to_execroot(out):
     # From bazel-out/<cfg>/bin/<short path>/lib/pythonX.Y/site-packages up to the
@@ -15,7 +16,7 @@ def _py_venv_impl(ctx):
     if not python.interpreter_path:
         fail("%s: py_venv needs an interpreter toolchain with interpreter_path (an IDE runs it " +
              "outside Bazel)" % ctx.label)
-    tool_python = ctx.toolchains[_EXEC_PY].py_interpreter
+    tool_python = py_tools_interpreter(ctx)
     info = merge_deps(ctx.attr.deps)
     out = ctx.actions.declare_directory(ctx.label.name)
     manifests = {m.path: m for m in info.manifests.to_list()}
@@ -39,12 +40,13 @@ def _py_venv_impl(ctx):
     if tool_python.interpreter:
         inputs.append(tool_python.interpreter)
     ctx.actions.run(
-        executable = tool_python.interpreter or tool_python.interpreter_path,
+        executable = interpreter_executable(tool_python),
         arguments = [args],
         inputs = depset(inputs, transitive = [info.site_packages, info.manifests]),
         outputs = [out],
         mnemonic = "PyVenv",
         progress_message = "Creating virtual environment %s" % ctx.label,
+        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return [DefaultInfo(files = depset([out]))]
 
@@ -65,5 +67,6 @@ It holds the target platform's interpreter (bin/python), every third-party packa
             allow_single_file = True,
         ),
     },
-    toolchains = [_RUNTIME_PY, _EXEC_PY],
+    toolchains = [_RUNTIME_PY],
+    exec_groups = py_tools_exec_groups(),
 )

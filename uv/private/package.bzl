@@ -2,6 +2,9 @@
 
 # The py package owns the interpreter toolchain and the provider of Python targets.
 # buildifier: disable=bzl-visibility
+load("//py/private:exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
+
+# buildifier: disable=bzl-visibility
 load("//py/private:interpreter.bzl", "interpreter_executable")
 
 # buildifier: disable=bzl-visibility
@@ -20,13 +23,11 @@ PyWheelsInfo = provider(
     },
 )
 
-_EXEC_PY = str(Label("//py:exec_toolchain_type"))
-
 def _install(ctx, whl):
     """Runs whl_install.py: the wheel unpacked into a site-packages tree, once per wheel."""
     site = ctx.actions.declare_directory(ctx.label.name + "_site")
     manifest = ctx.actions.declare_file(ctx.label.name + "_site.json")
-    python = ctx.toolchains[_EXEC_PY].py_interpreter
+    python = py_tools_interpreter(ctx)
     inputs = [whl, ctx.file._installer]
     if python.interpreter:
         inputs.append(python.interpreter)
@@ -46,6 +47,7 @@ def _install(ctx, whl):
         mnemonic = "PyWheelInstall",
         progress_message = "Installing %s (%s)" % (ctx.attr.package, whl.basename),
         env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"},
+        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return site, manifest
 
@@ -94,5 +96,5 @@ uv_package = rule(
         ),
     },
     provides = [PyWheelsInfo, PyDepsInfo],
-    toolchains = [_EXEC_PY],
+    exec_groups = py_tools_exec_groups(),
 )

@@ -21,6 +21,13 @@ def _value(value, indent):
 def _key(value):
     return json.encode(value) if type(value) == "list" else value
 
+def _all_equal(values):
+    first = values[0]
+    for value in values:
+        if value != first:
+            return False
+    return True
+
 def _select(mapping, settings_package, indent, default = None, no_match_error = None):
     """Renders a select() over environment names, or the value when all agree.
 
@@ -28,22 +35,26 @@ def _select(mapping, settings_package, indent, default = None, no_match_error = 
       mapping: dict from environment name to a label string or a list of them.
       settings_package: the hub package holding the environments' config_settings.
       indent: indentation of the line that holds the expression.
-      default: a value to use for //conditions:default, dropping its explicit entries.
+      default: a value for //conditions:default, dropping its explicit entries; the
+        string "most_common" picks the value most environments have.
       no_match_error: the message when no environment matches.
 
     Returns:
       Starlark source text.
     """
-    values = {}
-    for value in mapping.values():
-        values[_key(value)] = value
-    if len(values) == 1:
-        return _value(mapping.values()[0], indent)
+    values = mapping.values()
+
+    # Most packages resolve the same everywhere: skip the select (and its cost).
+    if _all_equal(values):
+        return _value(values[0], indent)
+    if default == "most_common":
+        default = _most_common(mapping)
     pad = " " * (indent + 8)
     lines = ["select(\n", " " * (indent + 4), "{\n"]
+    default_key = _key(default) if default != None else None
     for env in sorted(mapping):
         value = mapping[env]
-        if default != None and _key(value) == _key(default):
+        if default != None and _key(value) == default_key:
             continue
         lines.append("%s\"%s:%s\": %s,\n" % (pad, settings_package, env, _value(value, indent + 8)))
     if default != None:
@@ -104,7 +115,7 @@ def _render_package(plan, pkg):
             pkg["sdist"],
             "//_markers",
             4,
-            default = _most_common(pkg["sdist"]),
+            default = "most_common",
         ))
     installed = ":" + pkg["label"]
     if pkg["cycle"]:
@@ -115,20 +126,20 @@ def _render_package(plan, pkg):
         lines.append(("uv_package(\n    name = \"_installed\",\n    package = %s,\n" +
                       "    whl = \":whl\",\n    deps = %s,\n)\n\n") % (
             _q(pkg["name"]),
-            _select(pkg["installed_deps"], "//_markers", 4, default = _most_common(pkg["installed_deps"])),
+            _select(pkg["installed_deps"], "//_markers", 4, default = "most_common"),
         ))
         lines.append(("uv_package(\n    name = %s,\n    package = %s,\n" +
                       "    deps = %s,\n)\n\n") % (
             _q(pkg["label"]),
             _q(pkg["name"]),
-            _select(pkg["deps"], "//_markers", 4, default = _most_common(pkg["deps"])),
+            _select(pkg["deps"], "//_markers", 4, default = "most_common"),
         ))
     else:
         lines.append(("uv_package(\n    name = %s,\n    package = %s,\n    whl = \":whl\",\n" +
                       "    deps = %s,\n)\n\n") % (
             _q(pkg["label"]),
             _q(pkg["name"]),
-            _select(pkg["deps"], "//_markers", 4, default = _most_common(pkg["deps"])),
+            _select(pkg["deps"], "//_markers", 4, default = "most_common"),
         ))
 
     # `bazel run @hub//<package>:bin`: the package's main console script, found in the
@@ -141,7 +152,7 @@ def _render_package(plan, pkg):
                       "    deps = %s,\n)\n\n") % (
             _q("extra_" + extra),
             _q(pkg["name"]),
-            _select(deps, "//_markers", 4, default = _most_common(deps)),
+            _select(deps, "//_markers", 4, default = "most_common"),
         ))
     for build in pkg["builds"]:
         lines.append(("sdist_build(\n    name = %s,\n    package = %s,\n    version = %s,\n" +
@@ -151,7 +162,7 @@ def _render_package(plan, pkg):
             _q(pkg["name"]),
             _q(build["version"]),
             _q(build["sdist"]),
-            _select(build["deps"], "//_markers", 4, default = _most_common(build["deps"])),
+            _select(build["deps"], "//_markers", 4, default = "most_common"),
         ))
     for target in pkg["unavailable"]:
         lines.append(("uv_unavailable(\n    name = %s,\n    message = %s,\n" +

@@ -23,13 +23,13 @@ The model keeps what the planner needs and nothing that depends on the host:
       "wheels": [artifact, ...],
     }
 
-    dep = {"name": ..., "version": "" or a pinned version, "marker": "" or text,
-           "extras": [...]}
+    dep = {"name": ..., "label": hub label name, "version": "" or a pinned version,
+           "marker": "" or text, "extras": [...], "extra_labels": [...]}
     artifact = {"filename": ..., "url": "" or URL, "path": "" or lock-relative path,
                 "sha256": "" or hex, "size": int or None}
 """
 
-load(":names.bzl", "normalize_name")
+load(":names.bzl", "label_name", "normalize_name")
 load(":toml.bzl", "decode_toml")
 
 # The uv.lock format version this code reads. uv bumps `version` on incompatible
@@ -70,11 +70,14 @@ def _dep(filename, raw, where):
     extras = raw.get("extra", [])
     if type(extras) != "list":
         _error(filename, "%s: \"extra\" of dependency \"%s\" must be a list" % (where, raw["name"]))
+    name = normalize_name(raw["name"])
     return {
-        "name": normalize_name(raw["name"]),
+        "name": name,
+        "label": label_name(name),
         "version": raw.get("version", ""),
         "marker": raw.get("marker", ""),
         "extras": [normalize_name(e) for e in extras],
+        "extra_labels": [label_name(e) for e in extras],
     }
 
 def _deps(filename, raw, where):

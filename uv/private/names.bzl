@@ -12,9 +12,14 @@ def normalize_name(name):
     Returns:
       The lower-cased name with every run of "-", "_" and "." replaced by "-".
     """
+    lower = name.lower()
+
+    # Most names are normalized already; the loop below is slow in Bazel's Starlark.
+    if "_" not in lower and "." not in lower and "--" not in lower:
+        return lower
     out = []
     in_run = False
-    for c in name.lower().elems():
+    for c in lower.elems():
         if c in _SEPARATORS:
             if not in_run:
                 out.append("-")
@@ -44,7 +49,12 @@ def repo_safe(text):
     Returns:
       The text lower-cased, with every character other than [a-z0-9] turned into "_".
     """
+    safe = text.lower().replace("-", "_").replace(".", "_").replace("+", "_")
+
+    # strip() leaves nothing exactly when every character is allowed: no slow loop.
+    if not safe.strip(_REPO_CHARS + "_"):
+        return safe
     out = []
-    for c in text.lower().elems():
+    for c in safe.elems():
         out.append(c if c in _REPO_CHARS else "_")
     return "".join(out)

@@ -110,10 +110,9 @@ def _dep_labels(deps, menv, cache, local_names, extras = []):
     for dep in deps:
         if dep["name"] in local_names or not _holds(dep["marker"], menv, cache, extras):
             continue
-        name = label_name(dep["name"])
-        labels.append("//%s" % name)
-        for extra in dep["extras"]:
-            labels.append("//%s:extra_%s" % (name, label_name(extra)))
+        labels.append("//" + dep["label"])
+        for extra in dep["extra_labels"]:
+            labels.append("//%s:extra_%s" % (dep["label"], extra))
     return sorted({label: None for label in labels}.keys())
 
 def _offered(pkg):
@@ -155,7 +154,18 @@ def _choose_artifact(ctx, pkg, parsed_wheels, env):
     return ("unavailable", "%s on %s: no wheel fits and there is no sdist (the lock offers: %s)" %
                            (what, describe_target(env["target"]), _offered(pkg)))
 
+def _platform_independent(parsed_wheels):
+    """Whether every tag of every wheel is for any platform (the common pure case)."""
+    for wheel in parsed_wheels:
+        for tag in wheel["tags"]:
+            if not tag.endswith("-any"):
+                return False
+    return True
+
 def _artifact_spec(ctx, pkg, artifact):
+    label = ctx.artifact_labels.get(artifact["filename"])
+    if label:
+        return label
     repo = _artifact_repo(ctx.hub, artifact["filename"])
     if repo not in ctx.artifacts:
         if not artifact["sha256"] and not artifact["path"]:
@@ -170,7 +180,9 @@ def _artifact_spec(ctx, pkg, artifact):
             "package": pkg["name"],
             "version": pkg["version"],
         }
-    return "@%s//:file" % repo
+    label = "@%s//:file" % repo
+    ctx.artifact_labels[artifact["filename"]] = label
+    return label
 
 def _unavailable_target(state, message):
     """Returns the label of the target that fails with message, declaring it once."""
@@ -220,10 +232,14 @@ def _plan_package(ctx, name, candidates):
 
     # Environment-level choice: the artifact.
     parsed = {}
+    pure = {}
     for pkg in candidates:
-        parsed[pkg["version"]] = [parse_wheel_filename(w["filename"]) for w in pkg["wheels"]]
+        wheels = [parse_wheel_filename(w["filename"]) for w in pkg["wheels"]]
+        parsed[pkg["version"]] = wheels
+        pure[pkg["version"]] = _platform_independent(wheels)
     builds = {}
     whl = {}
+    chosen = {}
     for env in ctx.envs:
         pkg = version_of[env["marker_key"]]
         if pkg == None:
@@ -239,15 +255,20 @@ def _plan_package(ctx, name, candidates):
                 ),
             )
             continue
-        kind, value = _choose_artifact(ctx, pkg, parsed[pkg["version"]], env)
-        if kind == "wheel":
-            whl[env["name"]] = _artifact_spec(ctx, pkg, value)
-        elif kind == "sdist":
-            build = "_build_" + repo_safe(pkg["version"])
-            builds[build] = pkg
-            whl[env["name"]] = ":" + build
-        else:
-            whl[env["name"]] = _unavailable_target(unavailable, value)
+
+        # Wheels for every platform are chosen by Python version alone.
+        key = pkg["version"] + " " + (env["python_version"] if pure[pkg["version"]] else env["name"])
+        if key not in chosen:
+            kind, value = _choose_artifact(ctx, pkg, parsed[pkg["version"]], env)
+            if kind == "wheel":
+                chosen[key] = _artifact_spec(ctx, pkg, value)
+            elif kind == "sdist":
+                build = "_build_" + repo_safe(pkg["version"])
+                builds[build] = pkg
+                chosen[key] = ":" + build
+            else:
+                chosen[key] = _unavailable_target(unavailable, value)
+        whl[env["name"]] = chosen[key]
 
     build_specs = []
     for build_name, pkg in sorted(builds.items()):
@@ -377,6 +398,7 @@ def plan_hub(
         no_binary = {normalize_name(p): True for p in no_binary_packages},
         local_names = local_names,
         artifacts = {},
+        artifact_labels = {},
         build_group = group_deps,
         build_overrides = overrides,
     )

@@ -57,6 +57,13 @@ __all__ = [
 HOST = "127.0.0.1"
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog of 5 overflows when uv opens dozens of
+    # connections at once: the kernel drops the SYNs and uv waits for retransmits (1 s,
+    # 3 s, ...) or times out and retries, which makes a 2 s `uv sync` take 30 s.
+    request_queue_size = 128
+
+
 def normalize_name(name: str) -> str:
     """PEP 503 normalisation: lower-case, runs of ``-``, ``_`` and ``.`` become ``-``."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -154,7 +161,7 @@ class PackageIndex:
         self.json_api = json_api
         self._files: dict[str, IndexFile] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.requests: list[tuple[str, str, int]] = []
         for f in files:
@@ -245,7 +252,7 @@ class PackageIndex:
         if self._server is not None:
             raise RuntimeError("index already running")
         handler = type("_BoundHandler", (_Handler,), {"index": self})
-        server = ThreadingHTTPServer((HOST, 0), handler)
+        server = _Server((HOST, 0), handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(

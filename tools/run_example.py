@@ -5,8 +5,10 @@
    with pytest and the build backends, as a package index on 127.0.0.1.
 2. `uv lock` e2e/example against that index (the lock is git-ignored: it names the port).
 3. `bazel build`, `bazel run` and `bazel test` the app for the host.
-4. With --arm64: build the app for linux_arm64 on the local remote-execution cluster
-   (tools/rbe) and run it inside the emulated arm64 root.
+4. Build the app for linux_arm64 on the local remote-execution cluster (tools/rbe), so
+   the C extension is compiled on the arm64 worker, and run it inside the emulated arm64
+   root (skipped with the reason where the machine cannot emulate arm64; --host-only
+   skips it on purpose).
 
 Run it through tools/main, which sets the machine up first.
 """
@@ -25,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.index_fixtures import build_standard_packages, serve  # noqa: E402
 from tests.support.uvlock import uv_lock  # noqa: E402
+from tools.rbe_example import build_and_run_arm64  # noqa: E402
 
 EXAMPLE = REPO / "e2e" / "example"
 BAZEL = REPO / "tools" / "bazel4" / "bazel"
@@ -46,7 +49,7 @@ def bazel(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arm64", action="store_true", help="also build and run for arm64")
+    parser.add_argument("--host-only", action="store_true", help="skip the arm64 build")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="rules_pyuv-example-") as tmp:
@@ -65,10 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             step("the app, run directly from bazel-bin")
             subprocess.run([str(EXAMPLE / "bazel-bin" / "app" / "app")], check=True)
 
-            if args.arm64:
+            if not args.host_only:
                 step("build for linux_arm64 on the local remote-execution cluster")
-                from tools.rbe_example import build_and_run_arm64  # noqa: PLC0415
-
                 build_and_run_arm64(bazel)
         finally:
             index.stop()

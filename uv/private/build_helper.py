@@ -441,8 +441,14 @@ class _Backend:
             # The helper runs with -S (sdist_build passes it): the backend must not see the
             # interpreter's site-packages either, only the lock's build requirements.
             cmd = [cmd[0], "-S", *cmd[1:]]
-        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=sys.stderr, stderr=sys.stderr)
+        # The backend's chatter is kept unless it fails: Bazel would print it for every
+        # successful build.
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         if proc.returncode != 0:
+            sys.stderr.write(proc.stdout.decode("utf-8", "replace"))
+            sys.stderr.flush()
             raise BuildError(
                 f"the build backend {self.backend!r} failed (exit {proc.returncode}); "
                 "its output is above"

@@ -323,3 +323,49 @@ def test_private_index_credentials_come_from_netrc_only(
                 assert AUTH_PASSWORD.encode() not in path.read_bytes(), path
     finally:
         ws.close()
+
+
+def test_hash_mismatch_names_the_package_and_the_file(
+    tmp_path_factory, bazel_caches, package_index, uv_cache_dir
+):
+    base = tmp_path_factory.mktemp("badhash")
+    lock = LockProject(base_dir=base / "projects", index=package_index, cache_dir=uv_cache_dir)(
+        ["purepkg>=1.0"]
+    )
+    text = lock.read_text()
+    good = re.search(r'purepkg-1.0.0-py3-none-any.whl", hash = "sha256:([0-9a-f]{64})"', text)
+    assert good, text
+    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
+    try:
+        ws.write("uv.lock", text.replace(good.group(1), "0" * 64))
+        ws.write("platforms/BUILD.bazel", PLATFORMS_BUILD)
+        ws.append(
+            "WORKSPACE",
+            textwrap.dedent(
+                """
+                load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
+
+                uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "3.11")
+
+                load("@pypi//:repositories.bzl", "install_deps")
+
+                install_deps()
+
+                register_toolchains("//platforms:all")
+                """
+            ),
+        )
+        proc = ws.run(
+            "build", "@pypi//purepkg:whl", f"--repository_cache={base / 'repo-cache'}", check=False
+        )
+        assert proc.returncode != 0
+        err = proc.stderr
+        assert (
+            "could not fetch purepkg-1.0.0-py3-none-any.whl (purepkg 1.0.0, from //:uv.lock)" in err
+        )
+        assert f"with the lock's sha256 {'0' * 64}" in err
+        assert "uv lock --refresh-package purepkg" in err
+        # Nothing half-written: the repository was not created.
+        assert not list((ws.output_base / "external").glob("pypi__purepkg*/*.whl"))
+    finally:
+        ws.close()

@@ -13,6 +13,21 @@ py_console_script_binary = _py_console_script_binary
 py_library = _py_library
 py_venv = _py_venv
 
+def _executable(rule, name, srcs, main, deps, data, env, args, imports, kwargs):
+    # env and args go into the launcher, so `bazel run` and running bazel-bin/<name>
+    # directly see them alike (Bazel's own `args` would reach only `bazel run`).
+    rule(
+        name = name,
+        srcs = srcs,
+        main = main,
+        deps = deps,
+        data = data,
+        launcher_env = env,
+        launcher_args = args,
+        imports = imports,
+        **kwargs
+    )
+
 def py_binary(name, srcs = [], main = None, deps = [], data = [], env = {}, args = [], imports = [], **kwargs):
     """A runnable Python program: `bazel run`, or bazel-bin/<package>/<name> directly.
 
@@ -28,17 +43,7 @@ def py_binary(name, srcs = [], main = None, deps = [], data = [], env = {}, args
       imports: directories, relative to this package, to put on sys.path.
       **kwargs: common attributes (visibility, tags, testonly, ...).
     """
-    _py_binary_rule(
-        name = name,
-        srcs = srcs,
-        main = main,
-        deps = deps,
-        data = data,
-        launcher_env = env,
-        launcher_args = args,
-        imports = imports,
-        **kwargs
-    )
+    _executable(_py_binary_rule, name, srcs, main, deps, data, env, args, imports, kwargs)
 
 def py_test(name, srcs = [], main = None, deps = [], data = [], env = {}, args = [], imports = [], **kwargs):
     """A Python test run by `bazel test`; it passes when the program exits 0.
@@ -57,17 +62,7 @@ def py_test(name, srcs = [], main = None, deps = [], data = [], env = {}, args =
       imports: directories, relative to this package, to put on sys.path.
       **kwargs: common and test attributes.
     """
-    _py_test_rule(
-        name = name,
-        srcs = srcs,
-        main = main,
-        deps = deps,
-        data = data,
-        launcher_env = env,
-        launcher_args = args,
-        imports = imports,
-        **kwargs
-    )
+    _executable(_py_test_rule, name, srcs, main, deps, data, env, args, imports, kwargs)
 
 def py_pytest_test(name, srcs, pytest, deps = [], **kwargs):
     """A py_test that runs pytest, from your lock, on srcs.

@@ -9,7 +9,6 @@ the test asks Bazel which file each hub label resolves to.
 from __future__ import annotations
 
 import re
-import textwrap
 
 import pytest
 
@@ -108,6 +107,28 @@ def hub(tmp_path_factory, bazel_caches, package_index, uv_cache_dir):
     )
     yield ws
     ws.close()
+
+
+def _small_workspace(base, bazel_caches, lock_text: str) -> BazelWorkspace:
+    """A workspace with hub @pypi from lock_text (no execution platforms besides the host)."""
+    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
+    ws.write("uv.lock", lock_text)
+    ws.write("platforms/BUILD.bazel", PLATFORMS_BUILD)
+    ws.append(
+        "WORKSPACE",
+        """
+        load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
+
+        uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "3.11")
+
+        load("@pypi//:repositories.bzl", "install_deps")
+
+        install_deps()
+
+        register_toolchains("//platforms:all")
+        """,
+    )
+    return ws
 
 
 def built_files(ws: BazelWorkspace, label: str, *flags: str) -> list[str]:
@@ -239,26 +260,8 @@ def test_building_for_aarch64_fetches_no_x86_64_file(
         ALL_DEPENDENCIES, groups=BUILD_GROUP
     )
     # A separate repository cache, so nothing fetched earlier can hide a fetch.
-    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
+    ws = _small_workspace(base, bazel_caches, lock.read_text())
     try:
-        ws.write("uv.lock", lock.read_text())
-        ws.write("platforms/BUILD.bazel", PLATFORMS_BUILD)
-        ws.append(
-            "WORKSPACE",
-            textwrap.dedent(
-                """
-                load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
-
-                uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "3.11")
-
-                load("@pypi//:repositories.bzl", "install_deps")
-
-                install_deps()
-
-                register_toolchains("//platforms:all")
-                """
-            ),
-        )
         ws.run(
             "build",
             "@pypi//platpkg:whl",
@@ -285,26 +288,8 @@ def test_private_index_credentials_come_from_netrc_only(
         base_dir=base / "projects", index=auth_package_index, cache_dir=uv_cache_dir
     )(["purepkg>=1.0"], index_url=auth_package_index.url_with_credentials())
     assert AUTH_PASSWORD not in lock.read_text()
-    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
+    ws = _small_workspace(base, bazel_caches, lock.read_text())
     try:
-        ws.write("uv.lock", lock.read_text())
-        ws.write("platforms/BUILD.bazel", PLATFORMS_BUILD)
-        ws.append(
-            "WORKSPACE",
-            textwrap.dedent(
-                """
-                load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
-
-                uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "3.11")
-
-                load("@pypi//:repositories.bzl", "install_deps")
-
-                install_deps()
-
-                register_toolchains("//platforms:all")
-                """
-            ),
-        )
         # A fresh repository cache, so no earlier download can stand in for this one.
         fresh = [f"--repository_cache={base / 'repo-cache'}", "--repo_env=HOME=" + str(base)]
         denied = ws.run("build", "@pypi//purepkg:whl", *fresh, check=False)
@@ -335,26 +320,8 @@ def test_hash_mismatch_names_the_package_and_the_file(
     text = lock.read_text()
     good = re.search(r'purepkg-1.0.0-py3-none-any.whl", hash = "sha256:([0-9a-f]{64})"', text)
     assert good, text
-    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
+    ws = _small_workspace(base, bazel_caches, text.replace(good.group(1), "0" * 64))
     try:
-        ws.write("uv.lock", text.replace(good.group(1), "0" * 64))
-        ws.write("platforms/BUILD.bazel", PLATFORMS_BUILD)
-        ws.append(
-            "WORKSPACE",
-            textwrap.dedent(
-                """
-                load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
-
-                uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "3.11")
-
-                load("@pypi//:repositories.bzl", "install_deps")
-
-                install_deps()
-
-                register_toolchains("//platforms:all")
-                """
-            ),
-        )
         proc = ws.run(
             "build", "@pypi//purepkg:whl", f"--repository_cache={base / 'repo-cache'}", check=False
         )

@@ -187,7 +187,7 @@ def _py_image_layer_impl(ctx):
 
 py_image_layer_rule = rule(
     implementation = _py_image_layer_impl,
-    doc = "Deterministic tar layers of a py_binary (see py_image_layer in image.bzl).",
+    doc = "Deterministic tar layers of a py_binary (see the py_image_layer macro).",
     attrs = {
         "app_path": attr.string(
             default = "/app",
@@ -232,16 +232,37 @@ def py_image_layer(
         os = None,
         variant = None,
         **kwargs):
-    """Deterministic tar layers of a py_binary, usable as rules_oci `tars`.
+    """Deterministic tar layers of a py_binary, for one target platform.
 
-    See py_image_layer in image.bzl.
+    The layers hold the program laid out as `bazel-bin` has it, so its launcher works
+    unchanged in the image:
+
+    - `<app_path>/<binary name>`: the launcher (the image's entrypoint);
+    - `<app_path>/<binary name>.runfiles/...`: its runfiles tree.
+
+    They are split so that editing the program's code only changes the last layer:
+
+    1. `interpreter` (only with a hermetic interpreter toolchain, whose interpreter is a
+       file of the build): the interpreter's files;
+    2. `packages`: the installed third-party packages (one site-packages tree each);
+    3. `app`: first-party sources, data and the launcher.
+
+    With an interpreter_path toolchain (e.g. "/usr/bin/python3"), the launcher runs that
+    path, which the base image must provide. Entries are sorted, owned by 0:0, time-stamped
+    `mtime`, folders 0755, files 0644 (0755 when executable; in package trees only bin/).
+
+    Outputs `<name>/<layer>.tar.gz` (or `.tar`), in DefaultInfo bottom layer first, also
+    as output groups named after the layers, and a PyImageLayerInfo (layers, entrypoint,
+    OCI os/architecture of the target platform). With rules_oci:
+    `oci_image(name = "image", base = ..., tars = [":layers"], entrypoint = ["/app/app"])`.
 
     Args:
       name: target name.
-      binary: the py_binary.
+      binary: a py_binary.
       app_path: absolute folder of the program in the image.
-      compress: "gzip" or "none".
-      mtime: modification time of every entry (seconds since the epoch).
+      compress: "gzip" (`.tar.gz` layers) or "none" (`.tar`).
+      mtime: modification time of every entry, in seconds since the epoch (e.g. your
+        SOURCE_DATE_EPOCH); 0 by default.
       architecture: OCI architecture; default: from the target platform's cpu.
       os: OCI os; default: from the target platform's os.
       variant: OCI variant; default: "v8" for arm64.

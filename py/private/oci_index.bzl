@@ -117,7 +117,7 @@ def _py_oci_index_impl(ctx):
 
 py_oci_index_rule = rule(
     implementation = _py_oci_index_impl,
-    doc = "An OCI image layout with one image per platform (see py_oci_index in image.bzl).",
+    doc = "An OCI image layout with one image per platform (see the py_oci_index macro).",
     attrs = {
         "annotations": attr.string_dict(doc = "Annotations of the image index."),
         "base_index": attr.int_list(
@@ -179,26 +179,45 @@ def py_oci_index(
         mtime = 0,
         check_interpreter = True,
         **kwargs):
-    """See py_oci_index in image.bzl.
+    """A multi-platform OCI image of a py_binary, every platform built in one build.
+
+    Writes `bazel-bin/<package>/<name>/`, an OCI image layout (oci-layout, index.json,
+    blobs/sha256/...): index.json names (as `tag`) one image index that holds an image
+    manifest per platform, with its `os`, `architecture` (and `variant`). Each image is
+    its base image's layers plus the py_image_layer layers of `binary` built for that
+    platform, with a config taken from the base's: Entrypoint, Cmd, WorkingDir set, Env
+    and Labels added. `<name>.digest` holds the image index's digest. The same inputs give
+    the same digests.
+
+    Also creates `<name>_layers`, the py_image_layer of `binary`.
 
     Args:
       name: target name.
-      binary: the py_binary.
-      platforms: target platform labels.
-      bases: dict: platform label (as written in `platforms`) -> base image layout.
-      base: base image layout for the platforms missing from `bases`.
-      app_path: folder of the program in the images.
-      entrypoint: Entrypoint; default: the launcher.
-      cmd: Cmd.
-      env: environment variables.
+      binary: a py_binary.
+      platforms: target platforms (labels of platform targets), e.g.
+        ["//platforms:linux_amd64", "//platforms:linux_arm64"].
+      bases: dict: platform (as written in `platforms`) -> base image, an OCI image layout
+        given as a folder target or a filegroup of its files. The image for the platform
+        is taken from it (a multi-platform base works).
+      base: the base image of the platforms missing from `bases`; none means no base
+        (only the program's layers).
+      app_path: absolute folder of the program in the images.
+      entrypoint: Entrypoint; default: [<app_path>/<binary name>], the launcher.
+      cmd: Cmd (arguments after the entrypoint); default: none (the base's is dropped).
+      env: environment variables set in the images (the base's are kept).
       workdir: WorkingDir; default: app_path.
-      labels: image labels.
-      annotations: annotations of the index.
-      tag: name of the index in index.json.
-      platform_tags: also name each platform's image "<tag>-<architecture>".
-      compress: layer compression, "gzip" or "none".
-      mtime: time stamp of every file and of the images.
-      check_interpreter: fail when a base lacks the interpreter the launcher runs.
+      labels: labels added to the images' configs.
+      annotations: annotations of the image index.
+      tag: the name index.json gives the index (org.opencontainers.image.ref.name), i.e.
+        the tag in `oci:<dir>:<tag>`.
+      platform_tags: also name each platform's image in index.json, as
+        "<tag>-<architecture>" (e.g. "latest-arm64"), for tools that cannot pick an image
+        out of an index, such as `umoci unpack`. Then index.json names several images, so
+        `oci:<dir>` needs the tag (`oci:<dir>:latest`).
+      compress: layer compression: "gzip" or "none".
+      mtime: time stamp of every file and of the images, in seconds since the epoch.
+      check_interpreter: fail the build when a base image lacks the interpreter the
+        launcher runs (the interpreter_path of the platform's Python toolchain).
       **kwargs: common attributes.
     """
     for p in bases:

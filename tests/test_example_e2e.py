@@ -126,7 +126,8 @@ def test_env_args_and_data_with_bazel_run_and_directly(example, tmp_path):
 def test_console_scripts_run(example):
     hub = example.run("run", "@pypi//mixed_case_pkg:bin")
     named = example.run("run", "//extra:hello")
-    assert hub.stdout == named.stdout
+    declared = example.run("run", "@pypi//mixed_case_pkg:mixed-case-hello")
+    assert hub.stdout == named.stdout == declared.stdout
     assert "Mixed.Case_Pkg 0.1.0" in hub.stdout
     assert example.run("run", "//extra:pytest").stdout.startswith("pytest 9.2.0")
     proc = example.run("build", "//extra:no_such_script", check=False)
@@ -208,6 +209,11 @@ def test_two_packages_writing_the_same_file_is_a_conflict(
     ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches, name="clash")
     try:
         _copy_example(ws.root)
+        workspace = (ws.root / "WORKSPACE").read_text()
+        # This lock has neither the example's packages nor their scripts.
+        script_line = '    console_scripts = {"mixed-case-pkg": ["mixed-case-hello"]},\n'
+        assert script_line in workspace
+        (ws.root / "WORKSPACE").write_text(workspace.replace(script_line, ""))
         ws.write("uv.lock", lock.read_text())
         ws.write(
             "app/BUILD.bazel",

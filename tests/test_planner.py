@@ -170,6 +170,16 @@ def test_build_requirements_come_from_the_group_or_the_override(planner, lock, l
         _plan(planner, lock, text, build_dependencies={"nativepkg": ["cython"]})
 
 
+def test_console_scripts_become_hub_targets_unless_the_name_is_taken(planner, lock, lock_project):
+    text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
+    plan = _plan(planner, lock, text, console_scripts={"Mixed.Case_Pkg": ["mixed-case-hello"]})
+    assert _pkg(plan, "mixed_case_pkg")["scripts"] == ["mixed-case-hello"]
+    with pytest.raises(StarlarkFail, match=r'console script "whl" of purepkg cannot be a target'):
+        _plan(planner, lock, text, console_scripts={"purepkg": ["whl"]})
+    with pytest.raises(StarlarkFail, match=r'console_scripts names package "nosuch"'):
+        _plan(planner, lock, text, console_scripts={"nosuch": ["x"]})
+
+
 def test_only_used_artifacts_get_repositories(planner, lock, lock_project):
     text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
     plan = _plan(planner, lock, text, python_version="3.11")

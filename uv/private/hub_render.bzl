@@ -146,6 +146,10 @@ def _render_package(plan, pkg):
     # installed wheel (uv.lock does not record entry points).
     lines.append(("py_console_script_binary(\n    name = \"bin\",\n    pkg = %s,\n" +
                   "    tags = [\"manual\"],\n)\n\n") % _q(installed))
+    for script in pkg["scripts"]:
+        lines.append(("py_console_script_binary(\n    name = %s,\n    pkg = %s,\n" +
+                      "    script = %s,\n    tags = [\"manual\"],\n)\n\n") %
+                     (_q(script), _q(installed), _q(script)))
     for extra in sorted(pkg["extras"]):
         deps = {k: [":" + pkg["label"]] + v for k, v in pkg["extras"][extra].items()}
         lines.append(("uv_package(\n    name = %s,\n    package = %s,\n" +

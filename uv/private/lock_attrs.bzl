@@ -14,6 +14,12 @@ LOCK_ATTRS = {
               "dependency group for that package: {\"pkg\": [\"setuptools\", \"cython\"]}. " +
               "Every name must be locked.",
     ),
+    "console_scripts": attr.string_list_dict(
+        doc = "Console scripts to expose as @<hub>//<package>:<script>, per package: " +
+              "{\"black\": [\"black\", \"blackd\"]}. uv.lock does not record entry " +
+              "points, so the names are given here; each is checked against the installed " +
+              "wheel when built.",
+    ),
     "build_dependency_group": attr.string(
         default = "build",
         doc = "Dependency group of the lock's root project whose packages are the default " +
@@ -57,6 +63,7 @@ def plan_lock(attrs, hub, lock_path, text):
         no_binary_packages = attrs.no_binary_packages,
         build_dependency_group = attrs.build_dependency_group,
         build_dependencies = attrs.build_dependencies,
+        console_scripts = attrs.console_scripts,
     )
     paths = {}
     for a in plan["artifacts"]:

@@ -294,6 +294,26 @@ def _plan_package(ctx, name, candidates):
         "cycle": [],
     }
 
+# Names the hub's package folders use themselves.
+_RESERVED = ["whl", "sdist", "bin", "_installed"]
+
+def _add_console_scripts(packages, console_scripts, hub, lockfile):
+    by_name = {p["name"]: p for p in packages}
+    for p in packages:
+        p["scripts"] = []
+    for name, scripts in console_scripts.items():
+        pkg = by_name.get(normalize_name(name))
+        if not pkg:
+            fail("%s: console_scripts names package \"%s\", which is not in the lock %s" %
+                 (hub, name, lockfile))
+        for script in scripts:
+            taken = script in _RESERVED or script == pkg["label"] or script.startswith(("extra_", "_"))
+            if taken or "/" in script or ":" in script:
+                fail(("%s: console script \"%s\" of %s cannot be a target name in the hub " +
+                      "(it is taken or not a plain name); use py_console_script_binary instead") %
+                     (hub, script, name))
+        pkg["scripts"] = sorted(scripts)
+
 def _package_of(label):
     """"x" for "//x" and "//x:extra_y"."""
     return label[2:].split(":")[0]
@@ -335,7 +355,8 @@ def plan_hub(
         python_version = "",
         no_binary_packages = [],
         build_dependency_group = "build",
-        build_dependencies = {}):
+        build_dependencies = {},
+        console_scripts = {}):
     """Plans the hub repository and the artifact repositories of one lock.
 
     Args:
@@ -349,6 +370,8 @@ def plan_hub(
         packages are the default build requirements of sdists.
       build_dependencies: per-package build requirements that replace the group's, as a
         dict from package name to a list of package names from the lock.
+      console_scripts: per-package console script names to expose as
+        @hub//<package>:<script>.
 
     Returns:
       The plan: a dict with "hub", "lockfile", "python_versions",
@@ -408,6 +431,7 @@ def plan_hub(
                  (hub, name, lockfile))
     packages = [_plan_package(ctx, name, by_name[name]) for name in sorted(by_name)]
     _break_cycles(packages)
+    _add_console_scripts(packages, console_scripts, hub, lockfile)
     return {
         "hub": hub,
         "lockfile": lockfile,

@@ -25,8 +25,8 @@ Two modes:
   --host           run actions directly on this machine (the amd64 worker);
   --chroot ROOTFS  run them inside ROOTFS (the arm64 worker: a Debian arm64 userland
                    executed through qemu-user's binfmt handler). The input root is
-                   copied to ROOTFS/work/<id> and the command runs as
-                   `chroot ROOTFS /usr/bin/env --chdir=/work/<id>/<wd> -- argv...` with a
+                   copied to ROOTFS/rbe-actions/<id> and the command runs as
+                   `chroot ROOTFS /usr/bin/env --chdir=/rbe-actions/<id>/<wd> -- argv...` with a
                    clean environment. /proc, /sys, /dev and /dev/pts are mounted into
                    ROOTFS once at start and unmounted on every way out (normal exit,
                    SIGTERM, SIGINT, errors); `tools/rbe/down` unmounts them if the bot
@@ -306,7 +306,7 @@ class Executor:
     def __init__(self, cas: Cas, bot_id: str, work_root: Path, chroot: Path | None):
         self.cas = cas
         self.bot_id = bot_id
-        self.work_root = work_root  # on the host; ROOTFS/work in chroot mode
+        self.work_root = work_root  # on the host; ROOTFS/rbe-actions in chroot mode
         self.chroot = chroot
         self.process: subprocess.Popen | None = None
         self.cancelled = threading.Event()
@@ -646,7 +646,7 @@ def main(argv: list[str]) -> int:
             if not (rootfs / "usr/bin/env").exists():
                 LOG.error("%s is not a root file system", rootfs)
                 return 2
-            work_root = rootfs / "work"
+            work_root = rootfs / "rbe-actions"
             remove_tree(work_root)  # before mounting: nothing of ours is below it
             work_root.mkdir()
             with ChrootMounts(rootfs):

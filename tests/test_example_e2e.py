@@ -176,6 +176,17 @@ def test_py_venv_is_a_working_virtual_environment(example, tmp_path):
     assert (venv / "bin" / "pytest").exists()
 
 
+def test_packages_for_another_python_than_the_interpreter_fail_clearly(example):
+    # The hub may select wheels for 3.12, but this platform's interpreter is 3.11.
+    proc = example.run("build", "//app:app", "--@pypi//:python_version=3.12", check=False)
+    assert proc.returncode != 0
+    assert (
+        "//app:app: its packages were selected for CPython 3.12 (the hub's python_version "
+        "flag" in proc.stderr
+    ), proc.stderr
+    assert "the interpreter for this target platform is CPython 3.11" in proc.stderr
+
+
 def test_missing_main_and_non_python_dependency_fail_clearly(example):
     example.write(
         "bad/BUILD.bazel",

@@ -7,10 +7,29 @@ PyDepsInfo = provider(
                    "(e.g. \"my_ws/app/lib\").",
         "manifests": "depset of File: whl_install manifests of the installed packages " +
                      "(checked for conflicting files when merged).",
+        "python_versions": "depset of string: the Python versions (\"3.11\") the " +
+                           "installed packages were selected for.",
         "site_packages": "depset of File: installed package trees (each holds site-packages/).",
         "sources": "depset of File: first-party Python sources.",
     },
 )
+
+def check_python_version(ctx, info, python):
+    """Fails when packages were selected for another Python than the interpreter's.
+
+    Args:
+      ctx: the rule context (for the label).
+      info: the target's merged PyDepsInfo.
+      python: the PyInterpreterInfo that will run the program.
+    """
+    wanted = info.python_versions.to_list()
+    others = [v for v in wanted if v != python.python_version]
+    if others:
+        fail(("%s: its packages were selected for CPython %s (the hub's python_version " +
+              "flag, e.g. --@pypi//:python_version), but the interpreter for this target " +
+              "platform is CPython %s. Set the flag to %s, or register an interpreter " +
+              "toolchain of that version for the platform.") %
+             (ctx.label, " and ".join(sorted(wanted)), python.python_version, python.python_version))
 
 def runfiles_path(ctx, file):
     """Returns the path of a file relative to the runfiles root.
@@ -26,7 +45,7 @@ def runfiles_path(ctx, file):
         return file.short_path[3:]
     return ctx.workspace_name + "/" + file.short_path
 
-def merge_deps(deps, sources = [], imports = [], site_packages = [], manifests = []):
+def merge_deps(deps, sources = [], imports = [], site_packages = [], manifests = [], python_versions = []):
     """Merges the PyDepsInfo of deps with a target's own contributions.
 
     Args:
@@ -35,6 +54,7 @@ def merge_deps(deps, sources = [], imports = [], site_packages = [], manifests =
       imports: this target's own import roots (runfiles-relative).
       site_packages: this target's own installed trees.
       manifests: this target's own install manifests.
+      python_versions: the Python versions this target's packages were selected for.
 
     Returns:
       A PyDepsInfo.
@@ -43,6 +63,7 @@ def merge_deps(deps, sources = [], imports = [], site_packages = [], manifests =
     return PyDepsInfo(
         imports = depset(imports, transitive = [i.imports for i in infos]),
         manifests = depset(manifests, transitive = [i.manifests for i in infos]),
+        python_versions = depset(python_versions, transitive = [i.python_versions for i in infos]),
         site_packages = depset(site_packages, transitive = [i.site_packages for i in infos]),
         sources = depset(sources, transitive = [i.sources for i in infos]),
     )

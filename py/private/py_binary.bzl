@@ -2,7 +2,7 @@
 
 load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
 load(":interpreter.bzl", "interpreter_executable")
-load(":providers.bzl", "PyDepsInfo", "merge_deps", "runfiles_path")
+load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps", "runfiles_path")
 load(":py_library.bzl", "PY_COMMON_ATTRS", "collect_runfiles", "import_roots")
 
 _RUNTIME_PY = str(Label("//py:toolchain_type"))
@@ -56,6 +56,7 @@ def _py_executable_impl(ctx):
         sources = srcs,
         imports = import_roots(ctx, ctx.attr.imports),
     )
+    check_python_version(ctx, info, python)
     entries = [ctx.workspace_name] + info.imports.to_list()
     entries += [runfiles_path(ctx, t) + "/site-packages" for t in info.site_packages.to_list()]
     if python.interpreter:

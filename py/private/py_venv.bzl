@@ -2,7 +2,7 @@
 
 load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
 load(":interpreter.bzl", "interpreter_executable")
-load(":providers.bzl", "PyDepsInfo", "merge_deps")
+load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps")
 
 _RUNTIME_PY = str(Label("//py:toolchain_type"))
 
@@ -18,6 +18,7 @@ def _py_venv_impl(ctx):
              "outside Bazel)" % ctx.label)
     tool_python = py_tools_interpreter(ctx)
     info = merge_deps(ctx.attr.deps)
+    check_python_version(ctx, info, python)
     out = ctx.actions.declare_directory(ctx.label.name)
     manifests = {m.path: m for m in info.manifests.to_list()}
     args = ctx.actions.args()

@@ -2,6 +2,7 @@
 
 _HUB_RULES = str(Label("//uv/private:hub_rules.bzl"))
 _ARTIFACT_RULE = str(Label("//uv/private:artifact.bzl"))
+_PYTHON_VERSION = "    python_version = \"//:python_version\",\n"
 
 def _q(text):
     # json.encode quotes like Starlark for everything a label or message holds.
@@ -124,19 +125,19 @@ def _render_package(plan, pkg):
         installed = ":_installed"
         lines.append("# %s depends on itself through %s.\n" % (pkg["name"], ", ".join(pkg["cycle"])))
         lines.append(("uv_package(\n    name = \"_installed\",\n    package = %s,\n" +
-                      "    whl = \":whl\",\n    deps = %s,\n)\n\n") % (
+                      "    whl = \":whl\",\n    deps = %s,\n" + _PYTHON_VERSION + ")\n\n") % (
             _q(pkg["name"]),
             _select(pkg["installed_deps"], "//_markers", 4, default = "most_common"),
         ))
         lines.append(("uv_package(\n    name = %s,\n    package = %s,\n" +
-                      "    deps = %s,\n)\n\n") % (
+                      "    deps = %s,\n" + _PYTHON_VERSION + ")\n\n") % (
             _q(pkg["label"]),
             _q(pkg["name"]),
             _select(pkg["deps"], "//_markers", 4, default = "most_common"),
         ))
     else:
         lines.append(("uv_package(\n    name = %s,\n    package = %s,\n    whl = \":whl\",\n" +
-                      "    deps = %s,\n)\n\n") % (
+                      "    deps = %s,\n" + _PYTHON_VERSION + ")\n\n") % (
             _q(pkg["label"]),
             _q(pkg["name"]),
             _select(pkg["deps"], "//_markers", 4, default = "most_common"),
@@ -153,7 +154,7 @@ def _render_package(plan, pkg):
     for extra in sorted(pkg["extras"]):
         deps = {k: [":" + pkg["label"]] + v for k, v in pkg["extras"][extra].items()}
         lines.append(("uv_package(\n    name = %s,\n    package = %s,\n" +
-                      "    deps = %s,\n)\n\n") % (
+                      "    deps = %s,\n" + _PYTHON_VERSION + ")\n\n") % (
             _q("extra_" + extra),
             _q(pkg["name"]),
             _select(deps, "//_markers", 4, default = "most_common"),

@@ -9,6 +9,7 @@ load("//py/private:interpreter.bzl", "interpreter_executable")
 
 # buildifier: disable=bzl-visibility
 load("//py/private:providers.bzl", "PyDepsInfo", "merge_deps")
+load(":python_version_flag.bzl", "PythonVersionInfo")
 
 PyWheelsInfo = provider(
     doc = "Wheels of a package from a hub, for the current target platform.",
@@ -70,7 +71,12 @@ def _uv_package_impl(ctx):
             wheels = wheels,
             manifest = manifest,
         ),
-        merge_deps(ctx.attr.deps, site_packages = site_packages, manifests = manifests),
+        merge_deps(
+            ctx.attr.deps,
+            site_packages = site_packages,
+            manifests = manifests,
+            python_versions = [ctx.attr.python_version[PythonVersionInfo].version] if whl else [],
+        ),
         DefaultInfo(files = wheels, runfiles = runfiles),
         OutputGroupInfo(installed = depset(site_packages + manifests)),
     ]
@@ -85,6 +91,11 @@ uv_package = rule(
             doc = "Packages this one needs at run time on the target platform.",
         ),
         "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
+        "python_version": attr.label(
+            mandatory = True,
+            providers = [PythonVersionInfo],
+            doc = "The hub's python_version flag: the Python the wheel was selected for.",
+        ),
         "whl": attr.label(
             allow_single_file = True,
             doc = "The wheel for the target platform (a .whl, or a folder holding the one " +

@@ -36,6 +36,7 @@ backslashes or line breaks inside a quoted string (packaging would apply Python 
 rules). An empty marker (only whitespace) is true: it is how "no marker" reads.
 """
 
+load(":names.bzl", "normalize_name")
 load(":pep440.bzl", "specifier_matches", "try_parse_specifier", "try_parse_version")
 
 _WORD_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
@@ -110,22 +111,6 @@ def _syntax_error(text, position, message):
     if position < len(text):
         where = "at offset %d: %r" % (position, text[position:position + 20])
     fail("invalid marker %r: %s (%s)" % (text, message, where))
-
-def normalize_name(name):
-    """Normalises an extra or group name as PEP 685 says (lower case, `-_.` runs → `-`).
-
-    Args:
-      name: e.g. `"Foo_Bar"`.
-
-    Returns:
-      e.g. `"foo-bar"`.
-    """
-    value = name.lower().replace("_", "-").replace(".", "-")
-    for _ in range(len(value)):
-        if "--" not in value:
-            break
-        value = value.replace("--", "-")
-    return value
 
 def _read_string(text, i):
     """Reads a quoted string at `i`: returns (end, token)."""

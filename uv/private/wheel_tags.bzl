@@ -36,6 +36,8 @@ Only Starlark available in Bazel 4.2.3 is used (no while, recursion, lambda, set
 str.removeprefix or dict union), so the file loads in Bazel 4.2.3 through 9.
 """
 
+load(":names.bzl", "normalize_name")
+
 # Archive suffixes accepted for sdists. PEP 625 only allows ".tar.gz", but older
 # releases in a lock may use the legacy formats that uv also accepts. None is a suffix
 # of another, so the order does not matter.
@@ -92,31 +94,6 @@ _OS_NAMES = {"linux": "linux", "macos": "macOS", "windows": "windows"}
 # ---------------------------------------------------------------------------
 # Names
 # ---------------------------------------------------------------------------
-
-def normalize_name(name):
-    """Normalizes a project name as PEP 503 does.
-
-    Lower-cases it and turns every run of `-`, `_` and `.` into one `-`, exactly like
-    `re.sub(r"[-_.]+", "-", name).lower()`.
-
-    Args:
-      name: a project name, e.g. `"Typing_Extensions"`.
-
-    Returns:
-      The normalized name, e.g. `"typing-extensions"`.
-    """
-    dashed = name.lower().replace("_", "-").replace(".", "-")
-
-    # Splitting on "-" and dropping the empty pieces collapses runs; a separator at
-    # either end survives the regex, so put it back.
-    collapsed = "-".join([p for p in dashed.split("-") if p])
-    if not collapsed:
-        return "-" if dashed else ""
-    if dashed.startswith("-"):
-        collapsed = "-" + collapsed
-    if dashed.endswith("-"):
-        collapsed = collapsed + "-"
-    return collapsed
 
 def _only_chars(text, allowed):
     for i in range(len(text)):

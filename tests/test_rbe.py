@@ -107,10 +107,11 @@ def rbe_workspace(bazel_workspace, cluster):
     ws = bazel_workspace
     for name in ("BUILD.bazel", "probe.bzl"):
         ws.write(name, (TESTDATA / name).read_text())
+    ws.write("platforms/BUILD.bazel", (REPO_ROOT / "e2e/example/platforms/BUILD.bazel").read_text())
     # A salt per test: each test's actions are new to the cluster's action cache.
     ws.salt = uuid.uuid4().hex[:8]
     ws.write("salt.bzl", f'SALT = "{ws.salt}"\n')
-    ws.append("WORKSPACE", 'register_toolchains("//:all")\n')
+    ws.append("WORKSPACE", 'register_toolchains("//platforms:all")\n')
     ws.endpoint = cluster
     rbe("up")  # both workers, whatever an earlier test did to them
     return ws
@@ -124,7 +125,7 @@ def remote_build(ws, log: Path, *args: str, check: bool = True):
         "--remote_timeout=60",
         # The session-wide disk cache would answer before the remote executor is asked.
         "--disk_cache=",
-        "--extra_execution_platforms=//:linux_amd64,//:linux_arm64",
+        "--extra_execution_platforms=//platforms:linux_amd64,//platforms:linux_arm64",
         f"--execution_log_json_file={log}",
         *args,
         check=check,
@@ -133,6 +134,16 @@ def remote_build(ws, log: Path, *args: str, check: bool = True):
 
 def probe_spawns(log: Path) -> list[dict]:
     return [s for s in read_execution_log(log) if s.get("mnemonic") == "PlatformProbe"]
+
+
+def facts_by_arch(ws, log: Path) -> dict[str, list[str]]:
+    """facts() of each probe the execution log shows, by the Arch it was sent to."""
+    out = {}
+    for spawn in probe_spawns(log):
+        (output,) = spawn["actualOutputs"]
+        path = ws.output_base / "execroot" / "ws" / output["path"]
+        out[spawn_properties(spawn)["Arch"]] = path.read_text().split()
+    return out
 
 
 def facts(ws, relpath: str) -> list[str]:
@@ -169,7 +180,9 @@ def test_action_runs_on_the_worker_of_the_target_arch(rbe_workspace, tmp_path, a
     logs = {a: WorkerLog(a) for a in CPU}
     for wl in logs.values():
         wl.mark()
-    proc = remote_build(ws, tmp_path / "exec.json", "//:probe", f"--platforms=//:linux_{arch}")
+    proc = remote_build(
+        ws, tmp_path / "exec.json", "//:probe", f"--platforms=//platforms:linux_{arch}"
+    )
     assert "1 remote" in proc.stderr, proc.stderr
     cpu = CPU[arch]
     assert facts(ws, "probe.txt") == ["linux", cpu, cpu, cpu, "3.11", ws.salt]
@@ -184,8 +197,9 @@ def test_action_runs_on_the_worker_of_the_target_arch(rbe_workspace, tmp_path, a
 def test_both_platforms_in_one_build(rbe_workspace, tmp_path):
     ws = rbe_workspace
     remote_build(ws, tmp_path / "exec.json", "//:probe_both")
+    by_arch = facts_by_arch(ws, tmp_path / "exec.json")
     for arch, cpu in CPU.items():
-        assert facts(ws, f"probe_both/linux_{arch}/probe.txt") == [
+        assert by_arch[arch] == [
             "linux",
             cpu,
             cpu,
@@ -212,7 +226,7 @@ def test_clean_rebuild_is_served_by_the_remote_cache(rbe_workspace, tmp_path):
     assert len(spawns) == 2
     assert {s["remoteCacheHit"] for s in spawns} == {True}
     assert {s["runner"] for s in spawns} == {"remote cache hit"}
-    assert facts(ws, "probe_both/linux_arm64/probe.txt")[2] == "aarch64"
+    assert facts_by_arch(ws, tmp_path / "second.json")["arm64"][2] == "aarch64"
     for wl in logs.values():
         assert wl.runs() == [], wl.new_lines()
 
@@ -225,7 +239,11 @@ def test_killed_worker_is_replaced_and_the_build_completes(rbe_workspace, tmp_pa
     log = WorkerLog("arm64")
     log.mark()
     thread, outcome = in_background(
-        remote_build, ws, tmp_path / "exec.json", "//:slow_probe", "--platforms=//:linux_arm64"
+        remote_build,
+        ws,
+        tmp_path / "exec.json",
+        "//:slow_probe",
+        "--platforms=//platforms:linux_arm64",
     )
     wait_until(lambda: log.runs(), 120, "the arm64 worker to start the action")
     time.sleep(2)
@@ -261,7 +279,7 @@ def test_without_an_arm64_worker_the_arm64_action_waits(rbe_workspace, tmp_path)
     amd64 = WorkerLog("amd64")
     amd64.mark()
     thread, outcome = in_background(
-        remote_build, ws, tmp_path / "exec.json", "//:probe", "--platforms=//:linux_arm64"
+        remote_build, ws, tmp_path / "exec.json", "//:probe", "--platforms=//platforms:linux_arm64"
     )
     thread.join(timeout=20)
     assert thread.is_alive(), f"the build ended without an arm64 worker: {outcome}"

@@ -14,9 +14,10 @@ import pytest
 from tests.support.bazel import read_execution_log, spawn_properties
 
 TESTDATA = Path(__file__).parent / "testdata" / "pinning"
+PLATFORMS = Path(__file__).parents[1] / "e2e" / "example" / "platforms" / "BUILD.bazel"
 
 pytestmark = pytest.mark.bazel
-EXEC_PLATFORMS = "--extra_execution_platforms=//:linux_amd64,//:linux_arm64"
+EXEC_PLATFORMS = "--extra_execution_platforms=//platforms:linux_amd64,//platforms:linux_arm64"
 
 
 @pytest.fixture
@@ -24,9 +25,10 @@ def pinning_workspace(bazel_workspace):
     ws = bazel_workspace
     for name in ("BUILD.bazel", "pinned.bzl"):
         ws.write(name, (TESTDATA / name).read_text())
+    ws.write("platforms/BUILD.bazel", PLATFORMS.read_text())
     ws.append(
         "WORKSPACE",
-        'register_toolchains("//:all")\n',
+        'register_toolchains("//platforms:all")\n',
     )
     return ws
 
@@ -35,7 +37,7 @@ def _probe_spawns(ws, platform: str, log: Path) -> list[dict]:
     ws.run(
         "build",
         "//:probe",
-        f"--platforms=//:{platform}",
+        f"--platforms=//platforms:{platform}",
         EXEC_PLATFORMS,
         f"--execution_log_json_file={log}",
     )
@@ -63,7 +65,7 @@ def test_action_carries_the_target_platforms_exec_properties(pinning_workspace, 
 def test_no_matching_execution_platform_fails_at_analysis(pinning_workspace):
     ws = pinning_workspace
     # Only the host (x86_64) can execute: nothing matches an aarch64 target.
-    proc = ws.run("build", "//:probe", "--platforms=//:linux_arm64", check=False)
+    proc = ws.run("build", "//:probe", "--platforms=//platforms:linux_arm64", check=False)
     assert proc.returncode != 0
     # Bazel names the first toolchain type of the group that no execution platform can
     # serve; either way the action never runs on the x86_64 host.

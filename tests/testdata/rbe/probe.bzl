@@ -53,32 +53,3 @@ platform_probe = rule(
     },
     exec_groups = target_platform_exec_groups(),
 )
-
-def _platforms_transition_impl(_settings, attr):
-    return {p: {"//command_line_option:platforms": p} for p in attr.platforms}
-
-_platforms_transition = transition(
-    implementation = _platforms_transition_impl,
-    inputs = [],
-    outputs = ["//command_line_option:platforms"],
-)
-
-def _multi_platform_impl(ctx):
-    files = []
-    for platform, target in ctx.split_attr.target.items():
-        for f in target[DefaultInfo].files.to_list():
-            link = ctx.actions.declare_file("%s/%s/%s" % (ctx.label.name, platform.split(":")[-1], f.basename))
-            ctx.actions.symlink(output = link, target_file = f)
-            files.append(link)
-    return [DefaultInfo(files = depset(files))]
-
-multi_platform = rule(
-    implementation = _multi_platform_impl,
-    attrs = {
-        "platforms": attr.string_list(mandatory = True),
-        "target": attr.label(cfg = _platforms_transition, mandatory = True),
-        "_allowlist_function_transition": attr.label(
-            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
-        ),
-    },
-)

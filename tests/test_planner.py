@@ -180,12 +180,22 @@ def test_console_scripts_become_hub_targets_unless_the_name_is_taken(planner, lo
         _plan(planner, lock, text, console_scripts={"nosuch": ["x"]})
 
 
-def test_only_used_artifacts_get_repositories(planner, lock, lock_project):
-    text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
-    plan = _plan(planner, lock, text, python_version="3.11")
-    names = [a["filename"] for a in plan["artifacts"]]
-    # purepkg has a wheel for every environment, so its sdist is never needed... but it
-    # stays reachable as @pypi//purepkg:sdist; every repository is fetched lazily.
-    assert "platpkg-1.0.0-cp311-cp311-win_amd64.whl" in names
-    assert len(names) == len(set(names))
+def test_only_used_artifacts_get_repositories(planner, lock):
+    # A cp27 wheel fits no Python the lock allows: no repository may be declared for it.
+    text = _lock_text(
+        f"""
+        [[package]]
+        name = "a"
+        version = "1.0"
+        source = {{ registry = "{URL}" }}
+        wheels = [
+            {_wheel("a", "1.0", "cp27-cp27mu-manylinux1_x86_64")},
+            {_wheel("a", "1.0", "cp311-cp311-manylinux_2_17_x86_64")},
+            {_wheel("a", "1.0")},
+        ]
+        """
+    )
+    plan = _plan(planner, lock, text)
+    names = sorted(a["filename"] for a in plan["artifacts"])
+    assert names == ["a-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "a-1.0-py3-none-any.whl"]
     assert all(a["repo"].startswith("pypi__") for a in plan["artifacts"])

@@ -1,0 +1,152 @@
+"""Quoting of values as Starlark source, for every generated .bzl and BUILD file.
+
+Lock text is untrusted: it may reach a generated file only through these functions, and
+only inside a string literal. Nothing else in rules_pyuv concatenates data into Starlark,
+and generated comments hold only fixed text.
+
+The string literals use only the escapes every Bazel from 4.2.3 to 9 lexes: `\\\\`,
+`\\"`, `\\n`, `\\r`, `\\t` and three-digit octal (`\\001`) for the other control
+characters (4.2.3 rejects `\\x01`, `\\u0001`, `\\a`, `\\v` and `\\f`). Other characters,
+non-ASCII included, are written as they are.
+"""
+
+# Characters written as they are without a second look: printable ASCII but `"` and `\`.
+_PLAIN = "".join([
+    " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`",
+    "abcdefghijklmnopqrstuvwxyz{|}~",
+])
+
+_OCTAL = "01234567"
+
+# (character, escape) for the C0 controls but \t \n \r, and DEL. json.decode makes the
+# characters: Starlark has no chr().
+_CONTROL_ESCAPES = [
+    (
+        json.decode('"\\u00%s%s"' % ("0123456789abcdef"[c // 16], "0123456789abcdef"[c % 16])),
+        "\\" + _OCTAL[c // 64] + _OCTAL[(c // 8) % 8] + _OCTAL[c % 8],
+    )
+    for c in list(range(0, 9)) + [11, 12] + list(range(14, 32)) + [127]
+]
+
+def quote(text):
+    """Returns a Starlark string literal whose value is `text`.
+
+    Args:
+      text: any string.
+
+    Returns:
+      The literal, in double quotes, safe to put anywhere an expression goes.
+    """
+    if type(text) != "string":
+        fail("starlark_quote.quote: expected a string, got %s" % type(text))
+
+    # strip() leaves nothing exactly when every character is plain: one native call.
+    if not text.strip(_PLAIN):
+        return "\"" + text + "\""
+    out = text.replace("\\", "\\\\").replace("\"", "\\\"")
+    out = out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    for char, escape in _CONTROL_ESCAPES:
+        if char in out:
+            out = out.replace(char, escape)
+    return "\"" + out + "\""
+
+def expr(text):
+    """Marks text that is already Starlark source (e.g. a select()) for render_value.
+
+    Args:
+      text: Starlark source produced by this module's functions or fixed in the code.
+
+    Returns:
+      A value render_value writes unchanged.
+    """
+    return struct(starlark_source = text)
+
+def render_value(value, indent = 0):
+    """Renders a value as Starlark source.
+
+    Args:
+      value: a string, int, bool, None, a list of values, a dict with string keys, or
+        an expr().
+      indent: the indentation of the line the value starts on; lists and dicts with
+        more than one element span lines indented one level deeper.
+
+    Returns:
+      Starlark source text.
+    """
+    kind = type(value)
+    if kind == "string":
+        return quote(value)
+    if kind == "struct":
+        return value.starlark_source
+    if kind == "bool" or kind == "int" or kind == "NoneType":
+        return repr(value)
+    pad = " " * (indent + 4)
+    if kind == "list" or kind == "tuple":
+        if not value:
+            return "[]"
+        items = [pad + render_value(v, indent + 4) + ",\n" for v in value]
+        return "[\n" + "".join(items) + " " * indent + "]"
+    if kind == "dict":
+        if not value:
+            return "{}"
+        items = [
+            pad + quote(k) + ": " + render_value(v, indent + 4) + ",\n"
+            for k, v in value.items()
+        ]
+        return "{\n" + "".join(items) + " " * indent + "}"
+    fail("starlark_quote.render_value: cannot render a %s" % kind)
+    return None
+
+def render_select(branches, indent = 0, no_match_error = None):
+    """Renders a select() expression.
+
+    Args:
+      branches: list of (condition label, value) pairs, in the order to write them.
+      indent: the indentation of the line the expression starts on.
+      no_match_error: the message when no condition matches, or None.
+
+    Returns:
+      Starlark source text.
+    """
+    pad = " " * (indent + 8)
+    lines = ["select(\n", " " * (indent + 4), "{\n"]
+    for condition, value in branches:
+        lines.append(pad + quote(condition) + ": " + render_value(value, indent + 8) + ",\n")
+    lines.append(" " * (indent + 4) + "}")
+    if no_match_error != None:
+        lines.append(",\n%sno_match_error = %s,\n" % (" " * (indent + 4), quote(no_match_error)))
+        lines.append(" " * indent + ")")
+    else:
+        lines.append(",\n" + " " * indent + ")")
+    return "".join(lines)
+
+def render_call(function, kwargs, indent = 0):
+    """Renders a call with keyword arguments, one per line.
+
+    Args:
+      function: the callee's name; a fixed identifier from the code, never data.
+      kwargs: list of (argument name, value) pairs; the names are fixed identifiers,
+        the values anything render_value takes.
+      indent: the indentation of the line the call starts on.
+
+    Returns:
+      Starlark source text, without a trailing newline.
+    """
+    pad = " " * (indent + 4)
+    lines = [function, "(\n"]
+    for name, value in kwargs:
+        lines.append(pad + name + " = " + render_value(value, indent + 4) + ",\n")
+    lines.append(" " * indent + ")")
+    return "".join(lines)
+
+def render_load(bzl_file, symbols):
+    """Renders a load() statement.
+
+    Args:
+      bzl_file: the label of the .bzl file.
+      symbols: the names to load.
+
+    Returns:
+      Starlark source text ending in a newline.
+    """
+    return "load(" + ", ".join([quote(bzl_file)] + [quote(s) for s in symbols]) + ")\n"

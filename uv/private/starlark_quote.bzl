@@ -95,7 +95,6 @@ def render_value(value, indent = 0):
         ]
         return "{\n" + "".join(items) + " " * indent + "}"
     fail("starlark_quote.render_value: cannot render a %s" % kind)
-    return None
 
 def render_select(branches, indent = 0, no_match_error = None):
     """Renders a select() expression.

@@ -16,7 +16,7 @@ from the host. The reference behaviour is `packaging.markers.Marker(text).evalua
   version, like an unknown `platform_release` of `""`, matches nothing, even `!=`).
 * Otherwise the operands are strings: `==`, `!=`, `in` and `not in` (substring) as in
   Python; `<` and `>` are false and `<=`/`>=` mean `==` (packaging 26); `~=` and `===`
-  fail.
+  fail (already when parsed if the right-hand side is the literal).
 * `extra == 'name'` is true when the name, normalised as in PEP 685 (lower case, runs of
   `-_.` turned into `-`), is one of `extras` (also normalised). `!=` and `not in` are
   true when no extra makes the positive form true; with no extras the value of `extra`
@@ -107,53 +107,52 @@ def _span(text, start, chars):
     return start + len(rest) - len(rest.lstrip(chars))
 
 def _syntax_error(text, position, message):
+    """The message for a marker that does not parse; the parser returns it up the stack."""
     where = "at the end"
     if position < len(text):
         where = "at offset %d: %r" % (position, text[position:position + 20])
-    fail("invalid marker %r: %s (%s)" % (text, message, where))
+    return "invalid marker %r: %s (%s)" % (text, message, where)
 
 def _read_string(text, i):
-    """Reads a quoted string at `i`: returns (end, token)."""
+    """Reads a quoted string at `i`: returns (end, token, error)."""
     quote = text[i]
     end = text.find(quote, i + 1)
     if end < 0:
-        _syntax_error(text, i, "unterminated string")
+        return 0, None, _syntax_error(text, i, "unterminated string")
     value = text[i + 1:end]
     if "\\" in value or "\n" in value or "\r" in value:
-        _syntax_error(text, i, "backslashes and line breaks are not supported in strings")
-    return end + 1, ("str", value, i)
+        return 0, None, _syntax_error(text, i, "backslashes and line breaks are not supported in strings")
+    return end + 1, ("str", value, i), None
 
 def _read_operator(text, i):
-    """Reads a comparison operator at `i`: returns (end, token)."""
+    """Reads a comparison operator at `i`: returns (end, token, error)."""
     if text[i:i + 3] == "===":
-        return i + 3, ("op", "===", i)
+        return i + 3, ("op", "===", i), None
     if text[i:i + 2] in _TWO_CHAR_OPERATORS:
-        return i + 2, ("op", text[i:i + 2], i)
+        return i + 2, ("op", text[i:i + 2], i), None
     if text[i] in "<>":
-        return i + 1, ("op", text[i], i)
-    _syntax_error(text, i, "expected one of <=, <, !=, ==, >=, >, ~=, ===, in, not in")
-    return None
+        return i + 1, ("op", text[i], i), None
+    return 0, None, _syntax_error(text, i, "expected one of <=, <, !=, ==, >=, >, ~=, ===, in, not in")
 
 def _read_word(text, i):
-    """Reads a variable, `and`, `or`, `in` or `not in` at `i`: returns (end, token)."""
+    """Reads a variable, `and`, `or`, `in` or `not in` at `i`: returns (end, token, error)."""
     end = _span(text, i, _WORD_CHARS)
     word = text[i:end]
     if word == "and" or word == "or":
-        return end, ("bool", word, i)
+        return end, ("bool", word, i), None
     if word == "in":
-        return end, ("op", "in", i)
+        return end, ("op", "in", i), None
     if word == "not":
         after = _span(text, end, " \t")
         if after == end or text[after:_span(text, after, _WORD_CHARS)] != "in":
-            _syntax_error(text, end, "expected ' in' after 'not'")
-        return after + 2, ("op", "not in", i)
+            return 0, None, _syntax_error(text, end, "expected ' in' after 'not'")
+        return after + 2, ("op", "not in", i), None
     if word in _VARIABLES:
-        return end, ("var", _VARIABLES[word], i)
-    _syntax_error(text, i, "unknown marker variable or keyword %r" % word)
-    return None
+        return end, ("var", _VARIABLES[word], i), None
+    return 0, None, _syntax_error(text, i, "unknown marker variable or keyword %r" % word)
 
 def _tokenize(text):
-    """Splits marker text into (kind, value, offset) tokens; fails on a lexical error."""
+    """Splits marker text into (kind, value, offset) tokens: returns (tokens, error)."""
     tokens = []
     i = 0
     for _ in range(len(text) + 1):
@@ -161,44 +160,49 @@ def _tokenize(text):
         if i >= len(text):
             break
         c = text[i]
+        error = None
         if c == "(" or c == ")":
             tokens.append((c, c, i))
             i += 1
+            continue
         elif c == "'" or c == "\"":
-            i, token = _read_string(text, i)
-            tokens.append(token)
+            i, token, error = _read_string(text, i)
         elif c in _OPERATOR_CHARS:
-            i, token = _read_operator(text, i)
-            tokens.append(token)
+            i, token, error = _read_operator(text, i)
         elif c in _WORD_CHARS:
-            i, token = _read_word(text, i)
-            tokens.append(token)
+            i, token, error = _read_word(text, i)
         else:
-            _syntax_error(text, i, "unexpected character %r" % c)
-    return tokens
+            return None, _syntax_error(text, i, "unexpected character %r" % c)
+        if error:
+            return None, error
+        tokens.append(token)
+    return tokens, None
 
 def _make_atom(text, left, op, right):
-    """Builds the compiled form of one `left op right` comparison."""
+    """Builds the compiled form of one `left op right` comparison: returns (atom, error)."""
     if left[0] == right[0]:
-        _syntax_error(text, left[2], "a comparison needs one marker variable and one " +
-                                     "quoted string, got two %s" % (
-                                         "variables" if left[0] == "var" else "strings"
-                                     ))
+        return None, _syntax_error(text, left[2], "a comparison needs one marker variable and one " +
+                                                  "quoted string, got two %s" % (
+                                                      "variables" if left[0] == "var" else "strings"
+                                                  ))
     reverse = left[0] == "str"
     var = right[1] if reverse else left[1]
     value = left[1] if reverse else right[1]
     if var in _SET_VARIABLES and (not reverse or op not in ("in", "not in")):
-        _syntax_error(text, left[2], "%s can only be used as '<name>' in %s" % (var, var))
+        return None, _syntax_error(text, left[2], "%s can only be used as '<name>' in %s" % (var, var))
     if var in _NAME_VARIABLES or var in _SET_VARIABLES:
         value = normalize_name(value)
     if op in ("~=", "===") and var in _NAME_VARIABLES:
-        _syntax_error(text, left[2], "%s cannot be compared with %s" % (var, op))
+        return None, _syntax_error(text, left[2], "%s cannot be compared with %s" % (var, op))
     spec = None
     if var in _VERSION_VARIABLES and not reverse and op not in ("in", "not in"):
         # packaging builds the specifier from the operator and the right-hand side; when
         # that is the literal, compile it once here.
         spec = try_parse_specifier(op + value)
-    return {"op": op, "reverse": reverse, "spec": spec, "value": value, "var": var}
+    if op in ("~=", "===") and not reverse and spec == None:
+        # Evaluation would compare strings, for which these operators are undefined.
+        return None, _syntax_error(text, left[2], "%s %s %r is not a PEP 440 version comparison" % (var, op, value))
+    return {"op": op, "reverse": reverse, "spec": spec, "value": value, "var": var}, None
 
 def _pop_operators(stack, output, stop_at_or):
     """Moves `and`/`or` from the operator stack to the output, down to a `(`."""
@@ -209,7 +213,7 @@ def _pop_operators(stack, output, stop_at_or):
         output.append(stack.pop())
 
 def _to_rpn(text, tokens):
-    """Shunting-yard: checks the grammar and returns the reverse Polish form."""
+    """Shunting-yard: checks the grammar; returns (the reverse Polish form, error)."""
     output = []
     stack = []
     want_operand = True
@@ -223,16 +227,19 @@ def _to_rpn(text, tokens):
             i += 1
         elif want_operand and (kind == "var" or kind == "str"):
             if i + 2 >= len(tokens):
-                _syntax_error(text, offset, "incomplete comparison")
+                return None, _syntax_error(text, offset, "incomplete comparison")
             if tokens[i + 1][0] != "op":
-                _syntax_error(text, tokens[i + 1][2], "expected a comparison operator")
+                return None, _syntax_error(text, tokens[i + 1][2], "expected a comparison operator")
             if tokens[i + 2][0] != "var" and tokens[i + 2][0] != "str":
-                _syntax_error(text, tokens[i + 2][2], "expected a marker variable or quoted string")
-            output.append(_make_atom(text, tokens[i], tokens[i + 1][1], tokens[i + 2]))
+                return None, _syntax_error(text, tokens[i + 2][2], "expected a marker variable or quoted string")
+            atom, error = _make_atom(text, tokens[i], tokens[i + 1][1], tokens[i + 2])
+            if error:
+                return None, error
+            output.append(atom)
             want_operand = False
             i += 3
         elif want_operand:
-            _syntax_error(text, offset, "expected a marker variable, quoted string or '('")
+            return None, _syntax_error(text, offset, "expected a marker variable, quoted string or '('")
         elif kind == "bool":
             # `and` binds tighter than `or`; both are left-associative.
             _pop_operators(stack, output, value == "and")
@@ -242,17 +249,39 @@ def _to_rpn(text, tokens):
         elif kind == ")":
             _pop_operators(stack, output, False)
             if not stack:
-                _syntax_error(text, offset, "unmatched ')'")
+                return None, _syntax_error(text, offset, "unmatched ')'")
             stack.pop()
             i += 1
         else:
-            _syntax_error(text, offset, "expected 'and', 'or', ')' or the end")
+            return None, _syntax_error(text, offset, "expected 'and', 'or', ')' or the end")
     if want_operand:
-        _syntax_error(text, len(text), "expected a marker variable, quoted string or '('")
+        return None, _syntax_error(text, len(text), "expected a marker variable, quoted string or '('")
     _pop_operators(stack, output, False)
     if stack:
-        _syntax_error(text, len(text), "unmatched '('")
-    return output
+        return None, _syntax_error(text, len(text), "unmatched '('")
+    return output, None
+
+def try_parse_marker(text):
+    """Compiles a PEP 508 marker without failing.
+
+    Args:
+      text: the marker text.
+
+    Returns:
+      (compiled marker as parse_marker returns it, None), or (None, a message naming the
+      text and what is wrong).
+    """
+    if type(text) != "string":
+        return None, "a marker must be a string, got %s" % type(text)
+    if text.strip(" \t") == "":
+        return {"rpn": [], "text": text}, None
+    tokens, error = _tokenize(text)
+    if error:
+        return None, error
+    rpn, error = _to_rpn(text, tokens)
+    if error:
+        return None, error
+    return {"rpn": rpn, "text": text}, None
 
 def parse_marker(text):
     """Compiles a PEP 508 marker; fails with a message naming the text if it is invalid.
@@ -266,9 +295,10 @@ def parse_marker(text):
       `spec`, the precompiled version specifier or None). Pass it to `evaluate_marker`;
       callers that evaluate a marker many times should compile it once.
     """
-    if text.strip(" \t") == "":
-        return {"rpn": [], "text": text}
-    return {"rpn": _to_rpn(text, _tokenize(text)), "text": text}
+    parsed, error = try_parse_marker(text)
+    if error:
+        fail(error)
+    return parsed
 
 def _string_compare(marker, op, lhs, rhs):
     """packaging 26's comparison of two strings."""

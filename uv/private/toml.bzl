@@ -880,12 +880,17 @@ def _store(table, flags, pending, header, parts, value, i, p, filename):
     if type(value) == "dict" or type(value) == "list":
         _flags_set(flags, header + parts, _FROZEN, True, i + 1)
 
-def decode_toml(text, filename = "<string>"):
+def decode_toml(text, filename = "<string>", positions = None):
     """Decodes a TOML 1.0 document.
 
     Args:
       text: the document, as returned by `repository_ctx.read` or `module_ctx.read`.
       filename: the name used in error messages.
+      positions: None, or a list this call fills with where each table starts and where
+        each of its keys is written, for messages about the values: one dict
+        `{"header": [key, ...], "line": n, "col": n, "keys": {first key part: (line, col)}}`
+        per table header in document order (the root table first, with header []). An
+        `[[array]]` header adds one entry per element. Lines and columns are 1-based.
 
     Returns:
       A dict: tables and inline tables are dicts, arrays (of tables) are lists, strings,
@@ -901,6 +906,10 @@ def decode_toml(text, filename = "<string>"):
     header = []
     table = doc
     memo = {}  # validated bare keys, see _parse_key
+    keys_at = None  # where the current table's keys are written, when positions are wanted
+    if positions != None:
+        keys_at = {}
+        positions.append({"header": [], "line": 1, "col": 1, "keys": keys_at})
     n = len(lines)
     i = 0
     for _ in range(n):
@@ -917,6 +926,9 @@ def decode_toml(text, filename = "<string>"):
                 _flags_set(flags, key, _EXPLICIT, False, defined)
             pending = []
             header, table = _header(doc, flags, line, p, i, filename, memo)
+            if keys_at != None:
+                keys_at = {}
+                positions.append({"header": header, "line": i + 1, "col": p + 1, "keys": keys_at})
             i += 1
             continue
 
@@ -932,6 +944,8 @@ def decode_toml(text, filename = "<string>"):
             parts, p = _parse_key(line, p, i, filename, memo)
             if line[p:p + 1] != "=":
                 _fail(filename, i, p, "expected '=' after key %s, found %s" % (_show_key(parts), _found(line, p)))
+        if keys_at != None:
+            keys_at[parts[0]] = (key_i + 1, key_p + 1)
         value, i, p = _parse_value(lines, i, p + 1, filename, memo)
         line = lines[i]
         c = line[p:p + 1]

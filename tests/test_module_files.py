@@ -98,7 +98,7 @@ def test_the_rulesets_module_file(env):
     calls = evaluate_module_file(env, REPO_ROOT / "MODULE.bazel")
     (module,) = _of(calls, "module")
     assert module["kwargs"]["name"] == "rules_pyuv"
-    assert [d["kwargs"]["name"] for d in _of(calls, "bazel_dep")] == ["platforms"]
+    assert [d["kwargs"]["name"] for d in _of(calls, "bazel_dep")] == ["bazel_skylib", "platforms"]
     registered = [a for c in _of(calls, "register_toolchains") for a in c["args"]]
     assert registered == ["//uv/toolchains:all", "@rules_pyuv_python_host//:all"]
     assert (REPO_ROOT / "uv" / "toolchains" / "BUILD.bazel").exists()

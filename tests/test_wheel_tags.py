@@ -483,17 +483,18 @@ def test_parse_sdist_filename_with_project(wt, filename, project, name, version,
     assert got["normalized_name"] == canonicalize_name(name)
 
 
-@pytest.mark.parametrize(
-    ("filename", "project", "reason"),
-    [
-        ("foo-1.0.whl", None, "the extension must be one of"),
-        ("foo.tar.gz", None, "expected <name>-<version>.tar.gz"),
-        ("-1.0.tar.gz", None, "expected <name>-<version>.tar.gz"),
-        ("foo-.tar.gz", None, "expected <name>-<version>.tar.gz"),
-        ("foo-1.0.tar.gz", "bar", 'does not start with "<bar>-<version>"'),
-        ("foo-1 0.tar.gz", None, 'invalid version "1 0"'),
-    ],
-)
+# Also checked by the Bazel suite (tests/bzl/gen_vectors.py).
+SDIST_REJECTS = [
+    ("foo-1.0.whl", None, "the extension must be one of"),
+    ("foo.tar.gz", None, "expected <name>-<version>.tar.gz"),
+    ("-1.0.tar.gz", None, "expected <name>-<version>.tar.gz"),
+    ("foo-.tar.gz", None, "expected <name>-<version>.tar.gz"),
+    ("foo-1.0.tar.gz", "bar", 'does not start with "<bar>-<version>"'),
+    ("foo-1 0.tar.gz", None, 'invalid version "1 0"'),
+]
+
+
+@pytest.mark.parametrize(("filename", "project", "reason"), SDIST_REJECTS)
 def test_parse_sdist_filename_rejects(wt, filename, project, reason):
     message = _fail_message(wt.parse_sdist_filename, filename, project)
     assert f'"{filename}"' in message
@@ -559,33 +560,34 @@ LINUX = {
 }
 
 
-@pytest.mark.parametrize(
-    ("target", "reason"),
-    [
-        ("linux", "expected a dict"),
-        ({**LINUX, "os": "freebsd"}, 'os "freebsd" is not one of linux, macos, windows'),
-        ({**LINUX, "cpu": "arm64"}, 'cpu "arm64" is not one of aarch64, x86_64'),
-        ({k: v for k, v in LINUX.items() if k != "libc"}, 'missing "libc"'),
-        ({**LINUX, "libc": "uclibc"}, 'libc "uclibc" is not one of glibc, musl'),
-        ({k: v for k, v in LINUX.items() if k != "libc_version"}, 'missing "libc_version"'),
-        ({**LINUX, "libc_version": "2.x"}, 'libc_version "2.x" is not a version'),
-        ({**LINUX, "python_version": "3.11.4.1"}, 'python_version "3.11.4.1" is not a version'),
-        ({**LINUX, "python_version": 3.11}, "python_version must be a string"),
-        ({**LINUX, "python_version": "2.7"}, 'python_version "2.7" is older than 3.3'),
-        ({**LINUX, "python_version": "3.2"}, 'python_version "3.2" is older than 3.3'),
-        ({**LINUX, "python_version": "3"}, 'python_version "3" is not a version'),
-        ({**LINUX, "libc_version": "2"}, 'libc_version "2" is not a version'),
-        ({**LINUX, "libc_version": "1.9"}, 'libc_version "1.9" is older than glibc 2.0'),
-        ({**LINUX, "libc": "musl", "libc_version": "0.9"}, '"0.9" is older than musl 1.0'),
-        ({**LINUX, "os": ["linux"]}, 'os ["linux"] is not one of linux, macos, windows'),
-        ({**LINUX, "implementation": "pp"}, 'implementation "pp" is not supported'),
-        ({"os": "macos", "cpu": "x86_64", "python_version": "3.11"}, 'missing "macos_version"'),
-        (
-            {"os": "macos", "cpu": "x86_64", "macos_version": "9.2", "python_version": "3.11"},
-            'macos_version "9.2" is older than 10.0',
-        ),
-    ],
-)
+# Also checked by the Bazel suite (tests/bzl/gen_vectors.py).
+INVALID_TARGETS = [
+    ("linux", "expected a dict"),
+    ({**LINUX, "os": "freebsd"}, 'os "freebsd" is not one of linux, macos, windows'),
+    ({**LINUX, "cpu": "arm64"}, 'cpu "arm64" is not one of aarch64, x86_64'),
+    ({k: v for k, v in LINUX.items() if k != "libc"}, 'missing "libc"'),
+    ({**LINUX, "libc": "uclibc"}, 'libc "uclibc" is not one of glibc, musl'),
+    ({k: v for k, v in LINUX.items() if k != "libc_version"}, 'missing "libc_version"'),
+    ({**LINUX, "libc_version": "2.x"}, 'libc_version "2.x" is not a version'),
+    ({**LINUX, "python_version": "3.11.4.1"}, 'python_version "3.11.4.1" is not a version'),
+    ({**LINUX, "python_version": 3.11}, "python_version must be a string"),
+    ({**LINUX, "python_version": "2.7"}, 'python_version "2.7" is older than 3.3'),
+    ({**LINUX, "python_version": "3.2"}, 'python_version "3.2" is older than 3.3'),
+    ({**LINUX, "python_version": "3"}, 'python_version "3" is not a version'),
+    ({**LINUX, "libc_version": "2"}, 'libc_version "2" is not a version'),
+    ({**LINUX, "libc_version": "1.9"}, 'libc_version "1.9" is older than glibc 2.0'),
+    ({**LINUX, "libc": "musl", "libc_version": "0.9"}, '"0.9" is older than musl 1.0'),
+    ({**LINUX, "os": ["linux"]}, 'os ["linux"] is not one of linux, macos, windows'),
+    ({**LINUX, "implementation": "pp"}, 'implementation "pp" is not supported'),
+    ({"os": "macos", "cpu": "x86_64", "python_version": "3.11"}, 'missing "macos_version"'),
+    (
+        {"os": "macos", "cpu": "x86_64", "macos_version": "9.2", "python_version": "3.11"},
+        'macos_version "9.2" is older than 10.0',
+    ),
+]
+
+
+@pytest.mark.parametrize(("target", "reason"), INVALID_TARGETS)
 def test_invalid_targets_fail_clearly(wt, target, reason):
     message = _fail_message(wt.target_tags, target)
     assert message.startswith("Invalid target ")

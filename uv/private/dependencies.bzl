@@ -5,6 +5,16 @@ load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")
 
 def rules_pyuv_dependencies():
     """Declares rules_pyuv's dependencies unless the workspace already declares them."""
+
+    # bzl_library targets (docs) and the ruleset's own Starlark tests load it.
+    maybe(
+        http_archive,
+        name = "bazel_skylib",
+        sha256 = "1c531376ac7e5a180e0237938a2536de0c54d93f5c278634818e0efc952dd56c",
+        urls = [
+            "https://github.com/bazelbuild/bazel-skylib/releases/download/1.0.3/bazel-skylib-1.0.3.tar.gz",
+        ],
+    )
     maybe(
         http_archive,
         name = "platforms",

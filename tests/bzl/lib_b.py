@@ -1,0 +1,1 @@
+# A source file of the py_library analysis tests.

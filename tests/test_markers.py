@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 import tomllib
 from pathlib import Path
 
@@ -130,6 +129,8 @@ def _reference(text: str, contexts) -> list[bool] | None:
 
 def _compare(batch, pairs, contexts, mode="compiled"):
     """Evaluates our texts and checks them against packaging's on the reference texts."""
+    # An empty list would compare nothing and pass.
+    assert pairs and contexts, "nothing to compare"
     ours = [p[0] for p in pairs]
     results = batch.evaluate_all(ours, contexts, mode)
     true = 0
@@ -319,6 +320,7 @@ def test_random_markers_match_packaging(batch, contexts):
 def test_uncompiled_and_json_forms_agree(batch, contexts, mode):
     good, _ = _random_markers(SEED + 1, 150)
     good = [pair for pair in good if _reference(pair[1], contexts) is not None]
+    assert len(good) > 100
     _compare(batch, good, contexts[::7], mode=mode)
 
 
@@ -498,7 +500,14 @@ def test_invalid_markers_fail_naming_the_text(markers, text):
 MUTATION_PIECES = ["(", ")", "and", "or", "not", "in", "==", "=", "!", "<", "'", '"', " ", "\t"]
 MUTATION_PIECES += ["os_name", "'x'", "extra", ".", "_", "~", "\\", "\n"]
 # Why we may reject a marker packaging parses (see test_markers_we_reject_on_purpose).
-ON_PURPOSE = ["two variables", "two strings", "can only be used as", "backslashes", "cannot be", "is not a PEP 440 version comparison"]
+ON_PURPOSE = [
+    "two variables",
+    "two strings",
+    "can only be used as",
+    "backslashes",
+    "cannot be",
+    "is not a PEP 440 version comparison",
+]
 
 
 def _mutate(rng: random.Random, text: str) -> str:
@@ -564,26 +573,3 @@ def test_missing_environment_value_fails(markers):
     with pytest.raises(StarlarkFail, match='has no "platform_release"') as info:
         markers.evaluate_marker("platform_release >= '5'", {"python_version": "3.11"})
     assert "platform_release >= '5'" in str(info.value)
-
-
-# ---- speed
-
-
-def test_evaluating_10k_markers_is_fast(batch, contexts):
-    good, _ = _random_markers(SEED + 3, 500)
-    lines = (TESTDATA / "real_world.txt").read_text(encoding="utf-8").splitlines()
-    realistic = [line for line in lines if line.strip() and not line.startswith("#")]
-    texts = (realistic * 200)[:5000] + [pair[0] for pair in good] * 10
-    texts = texts[:10_000]
-    env = contexts[0][0]
-    elapsed = []
-    for rounds in (0, 5):
-        start = time.perf_counter()
-        count = batch.evaluate_rounds(texts, env, rounds)
-        elapsed.append(time.perf_counter() - start)
-    assert count > 0
-    # Passing the texts in and parsing them costs the same in both calls.
-    parse_ms = elapsed[0] * 1000
-    evaluate_ms = (elapsed[1] - elapsed[0]) * 1000 / 5
-    print(f"\n10k markers: transfer+parse {parse_ms:.0f} ms, evaluate {evaluate_ms:.0f} ms")
-    assert evaluate_ms < 5_000

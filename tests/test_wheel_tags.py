@@ -23,7 +23,6 @@ import io
 import json
 import platform
 import sysconfig
-import time
 import tokenize
 from pathlib import Path
 
@@ -653,49 +652,16 @@ def test_source_has_no_recursion():
         assert ast.get_docstring(node) or node.name.startswith("_"), f"{node.name}: no docstring"
 
 
-# --------------------------------------------------------------------------- speed
+def test_every_target_accepts_a_pure_wheel(helpers):
+    """Selection across many targets finds the py3-none-any wheel everywhere.
 
-
-def test_selection_speed(helpers, record_property, capsys):
-    """40 wheels x 1000 packages x 100 environments, with precomputed priorities."""
-    filenames = []
-    for py in ["cp39", "cp310", "cp311", "cp312", "cp313"]:
-        for plat in [
-            "manylinux_2_17_x86_64.manylinux2014_x86_64",
-            "manylinux_2_28_aarch64",
-            "musllinux_1_2_x86_64",
-            "macosx_10_9_x86_64",
-            "macosx_11_0_arm64",
-            "macosx_10_9_universal2",
-            "win_amd64",
-        ]:
-            filenames.append(f"pkg-1.0-{py}-{py}-{plat}.whl")
-    for plat in ["manylinux_2_17_aarch64", "musllinux_1_1_aarch64", "win_arm64", "linux_x86_64"]:
-        filenames.append(f"pkg-1.0-cp311-abi3-{plat}.whl")
+    Timing of the same selection lives in tools/bench_starlark.py.
+    """
+    filenames = [f"pkg-1.0-cp311-cp311-{p}.whl" for p in ("win_amd64", "macosx_11_0_arm64")]
     filenames.append("pkg-1.0-py3-none-any.whl")
-    assert len(filenames) == 40
-    targets = _with_python(_targets(), ["3.10", "3.11", "3.12", "3.13"])[:100]
-    assert len(targets) == 100
-
-    def timed(fn, *args):
-        start = time.perf_counter()
-        result = fn(*args)
-        return result, (time.perf_counter() - start) * 1000
-
-    _, parse_ms = timed(helpers.bench_parse, filenames, 1000)
-    _, maps_ms = timed(helpers.bench_maps, targets)
-    found, total_ms = timed(helpers.bench_all, filenames, 1000, targets)
-    assert found == 100 * 1000  # every target accepts py3-none-any
-    select_ms = total_ms - parse_ms - maps_ms
-    for key, value in [("parse_ms", parse_ms), ("maps_ms", maps_ms), ("select_ms", select_ms)]:
-        record_property(key, round(value))
-    with capsys.disabled():
-        print(
-            f"\nwheel_tags: parse 40k names {parse_ms:.0f} ms, 100 priority maps "
-            f"{maps_ms:.0f} ms, 100k selections over 40 wheels {select_ms:.0f} ms"
-        )
-    # Generous bound: catches an accidental O(tags x wheels) scan, not machine noise.
-    assert total_ms < 30_000
+    targets = _with_python(_targets(), ["3.10", "3.13"])
+    assert len(targets) > 40
+    assert helpers.bench_all(filenames, 3, targets) == 3 * len(targets)
 
 
 def test_keys_of_other_platforms_are_ignored(wt):

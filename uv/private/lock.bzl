@@ -1,6 +1,12 @@
-"""Reads a uv.lock into a plain, JSON-serializable model.
+"""Reads a uv.lock into a plain, JSON-serializable model, validating it on the way.
 
-The model keeps what the planner needs and nothing that depends on the host:
+The lock is untrusted input (it arrives in pull requests and from bots). Every field
+that later becomes a name, label, path, URL or text of a generated file or an action is
+checked here, once: names (PEP 508), versions (PEP 440), extras and groups (PEP 685),
+wheel and sdist file names (their grammars, matching the package's name and version),
+URLs, hashes, sizes, markers and field types. A refusal reads
+`<lock>:LINE:COL: package 'x' 1.0: what is wrong; the fix`. The model keeps what the
+planner needs and nothing that depends on the host:
 
     {
       "version": 1, "revision": 5,
@@ -11,7 +17,7 @@ The model keeps what the planner needs and nothing that depends on the host:
 
     package = {
       "name": "typing-extensions",            # PEP 503 normalized
-      "version": "4.12.2",
+      "version": "4.12.2",                    # "" only for local packages
       "source": {"kind": "registry" | "url" | "path" | "directory" | "editable" |
                          "virtual" | "git", "value": "..."},
       "local": True for workspace members (editable/virtual/directory sources),
@@ -26,10 +32,18 @@ The model keeps what the planner needs and nothing that depends on the host:
     dep = {"name": ..., "label": hub label name, "version": "" or a pinned version,
            "marker": "" or text, "extras": [...], "extra_labels": [...]}
     artifact = {"filename": ..., "url": "" or URL, "path": "" or lock-relative path,
-                "sha256": "" or hex, "size": int or None}
+                "sha256": "" or lower-case hex, "size": int or None}
+
+After validation, names and extras are `[a-z0-9-]` (labels `[a-z0-9_]`, never starting
+with `_`, so they cannot collide with the hub's own `_envs`/`_markers` packages),
+versions and file names hold only `[A-Za-z0-9._+!-]`, and no string holds a control
+character.
 """
 
+load(":markers.bzl", "try_parse_marker")
 load(":names.bzl", "label_name", "normalize_name")
+load(":pep440.bzl", "try_parse_specifier", "try_parse_version")
+load(":starlark_quote.bzl", "quote")
 load(":toml.bzl", "decode_toml")
 
 # The uv.lock format version this code reads. uv bumps `version` on incompatible
@@ -39,69 +53,358 @@ SUPPORTED_LOCK_VERSION = 1
 _SOURCE_KINDS = ["registry", "url", "path", "directory", "editable", "virtual", "git"]
 _LOCAL_KINDS = ["directory", "editable", "virtual"]
 
-def _error(filename, what):
-    fail("%s: %s" % (filename, what))
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_NAME_CHARS = _ALNUM + "._-"
+_VERSION_CHARS = _ALNUM + "._-+!"
+_WHEEL_NAME_CHARS = _ALNUM + "._"
+_TAG_CHARS = _ALNUM + "._"
+_HEX = "0123456789abcdefABCDEF"
 
-def _describe(pkg):
-    return "package \"%s\" %s" % (pkg.get("name", "?"), pkg.get("version", ""))
+# RFC 3986's unreserved and reserved characters and "%": a URL in a lock is ASCII.
+_URL_CHARS = _ALNUM + "-._~:/?#[]@!$&'()*+,;=%"
+_URL_SCHEMES = ["https://", "http://", "file://"]
 
-def _string(filename, table, key, where, default = None):
-    value = table.get(key, default)
-    if value == None:
-        _error(filename, "%s has no \"%s\"" % (where, key))
-    if type(value) != "string":
-        _error(filename, "%s: \"%s\" must be a string, got %s" % (where, key, type(value)))
-    return value
+_SDIST_EXTENSIONS = [".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar.lzma", ".tar.zst", ".tar"]
 
-def _source(filename, pkg, where):
-    source = pkg.get("source")
-    if type(source) != "dict" or len(source) == 0:
-        _error(filename, "%s has no source table" % where)
-    for kind in _SOURCE_KINDS:
-        if kind in source:
-            return {"kind": kind, "value": source[kind]}
-    _error(filename, "%s has a source of unknown kind %s; rules_pyuv reads %s" %
-                     (where, sorted(source.keys()), ", ".join(_SOURCE_KINDS)))
+# Characters no string of the lock may hold: the C0 controls and DEL (TOML forbids them
+# raw, but its escapes can still make them).
+_CONTROL = [
+    json.decode('"\\u00%s%s"' % ("0123456789abcdef"[c // 16], "0123456789abcdef"[c % 16]))
+    for c in list(range(0, 32)) + [127]
+]
+
+_FIX = "correct the entry or re-create the lock with `uv lock`"
+
+def _only(text, chars):
+    # strip() removes everything exactly when every character is allowed: no slow loop.
+    return not text.strip(chars)
+
+def _has_control(text):
+    for c in _CONTROL:
+        if c in text:
+            return True
+    return False
+
+def _show(text):
+    """A value for a message: 'x' when plain, else escaped (and shortened)."""
+    if type(text) in ("int", "bool", "float"):
+        return "%s %s" % (type(text), text)
+    if type(text) != "string":
+        return "a " + type(text)
+    if len(text) <= 80 and _only(text, _VERSION_CHARS + " /:"):
+        return "'" + text + "'"
+    return quote(text[:80]) + ("..." if len(text) > 80 else "")
+
+# ---------------------------------------------------------------------------
+# Positions: where a value is written, for messages
+# ---------------------------------------------------------------------------
+
+def _package_positions(positions, count):
+    """Per [[package]] element: its header, its keys and its sub-tables' entries."""
+    if positions == None:
+        return None
+    out = []
+    for entry in positions:
+        header = entry["header"]
+        if header and header[0] == "package":
+            if len(header) == 1:
+                out.append({"at": (entry["line"], entry["col"]), "keys": entry["keys"], "sub": {}})
+            elif out:
+                out[-1]["sub"].setdefault(header[1], entry)
+
+    # `package = [...]` written inline, or mixed forms: only the root position is known.
+    return out if len(out) == count else None
+
+def _element_at(text, at, element):
+    """Where element `element` of the array value of the key at `at` starts, or None.
+
+    Runs only for a message, so a plain character walk is fine.
+    """
+    lines = text.split("\n")
+    line, col = at[0] - 1, at[1] - 1
+    depth = 0
+    count = -1
+    seen_eq = False
+    expect = False  # at depth 1, after "[" or ",": the next character starts an element
+    for i in range(line, len(lines)):
+        row = lines[i]
+        skip_to = col if i == line else 0
+        for k in range(len(row)):
+            if k < skip_to:
+                continue
+            c = row[k]
+            if not seen_eq:
+                seen_eq = c == "="
+                continue
+            if c == "#":
+                break
+            if c == " " or c == "\t":
+                continue
+            if depth == 1 and c == ",":
+                expect = True
+                continue
+            if depth == 1 and expect and c != "]":
+                count += 1
+                expect = False
+                if count == element:
+                    return (i + 1, k + 1)
+            if c == "[" or c == "{":
+                depth += 1
+                expect = depth == 1
+            elif c == "]" or c == "}":
+                depth -= 1
+                if depth <= 0:
+                    return None
+            elif c == "\"" or c == "'":
+                end = row.find(c, k + 1)
+                for _ in range(len(row)):
+                    if c == "'" or end == -1 or row[end - 1] != "\\":
+                        break
+                    end = row.find(c, end + 1)
+                if end == -1:
+                    return None
+                skip_to = end + 1
     return None
 
-def _dep(filename, raw, where):
-    if type(raw) != "dict" or "name" not in raw:
-        _error(filename, "%s: a dependency entry has no name: %s" % (where, raw))
+def _loc(index, key = None, table = None, element = None):
+    """Where a value is, resolved to a line only when a message needs it."""
+    return (index, key, table, element)
+
+def _position(ctx, index, key = None, table = None, element = None):
+    """(line, column) of package `index`'s `key` (in sub-table `table`), element `element`.
+
+    Index -1 is the root table.
+    """
+    if index == -1:
+        return ctx.root_keys.get(key, (1, 1))
+    if ctx.packages == None:
+        return ctx.root_keys.get("package", (1, 1))
+    pkg = ctx.packages[index]
+    at = pkg["at"]
+    keys = pkg["keys"]
+    if table != None:
+        entry = pkg["sub"].get(table)
+        if entry != None:
+            at = (entry["line"], entry["col"])
+            keys = entry["keys"]
+        elif table in keys:
+            at = keys[table]
+            keys = {}
+    if key != None and key in keys:
+        at = keys[key]
+        if element != None:
+            at = _element_at(ctx.text, at, element) or at
+    return at
+
+def _refuse(ctx, loc, where, what):
+    at = _position(ctx, loc[0], loc[1], loc[2], loc[3])
+    fail("%s:%d:%d: %s: %s" % (ctx.filename, at[0], at[1], where, what))
+
+# ---------------------------------------------------------------------------
+# Field checks: each returns None or what is wrong
+# ---------------------------------------------------------------------------
+
+def _name_error(value, what):
+    """PEP 508: letters and digits, with ".", "-", "_" inside."""
+    if type(value) != "string":
+        return "%s must be a string, got %s" % (what, _show(value))
+    if not value or not _only(value, _NAME_CHARS) or not _only(value[0] + value[-1], _ALNUM):
+        return ("%s %s is not a valid name: use letters, digits, \".\", \"-\" and \"_\", " +
+                "starting and ending with a letter or digit (PEP 508)") % (what, _show(value))
+    return None
+
+def _version_error(value, what):
+    if type(value) != "string":
+        return "%s must be a string, got %s" % (what, _show(value))
+    if not _only(value, _VERSION_CHARS) or try_parse_version(value) == None:
+        return "%s %s is not a PEP 440 version" % (what, _show(value))
+    return None
+
+def _same_version(a, b):
+    if a == b:
+        return True
+    pa = try_parse_version(a)
+    pb = try_parse_version(b)
+    return pa != None and pb != None and pa["key"] == pb["key"]
+
+def _url_error(value):
+    if type(value) != "string":
+        return "url must be a string, got %s" % _show(value)
+    if not _only(value, _URL_CHARS):
+        return ("url %s holds a character a URL cannot (whitespace, a control or " +
+                "non-ASCII character, a quote or a backslash; percent-encode it)") % _show(value)
+    lower = value.lower()
+    for scheme in _URL_SCHEMES:
+        if lower.startswith(scheme) and len(value) > len(scheme):
+            return None
+    return "url %s must start with https://, http:// or file://" % _show(value)
+
+def _path_error(value, what):
+    if type(value) != "string":
+        return "%s must be a string, got %s" % (what, _show(value))
+    if not value:
+        return "%s is empty" % what
+    if _has_control(value):
+        return "%s %s holds a control character" % (what, _show(value))
+    return None
+
+def _marker_error(value, cache):
+    if type(value) != "string":
+        return "marker must be a string, got %s" % _show(value)
+    if value in cache:
+        return cache[value]
+    error = None
+    if _has_control(value):
+        error = "marker %s holds a control character" % _show(value)
+    else:
+        _, error = try_parse_marker(value)
+    cache[value] = error
+    return error
+
+def _filename_of(location):
+    # The last path segment, without query or fragment; "%2B" (uv writes it for "+").
+    path = location.split("#")[0].split("?")[0]
+    return path.rstrip("/").split("/")[-1].replace("%2B", "+").replace("%2b", "+")
+
+def _wheel_error(filename, name, version):
+    """PEP 427 wheel file name, naming `name` (normalized) at `version`."""
+    if not filename.endswith(".whl"):
+        return "wheel file name %s must end in .whl" % _show(filename)
+    parts = filename[:-4].split("-")
+    if len(parts) not in (5, 6):
+        return ("wheel file name %s is not <name>-<version>[-<build>]-<python tag>-<abi tag>-" +
+                "<platform tag>.whl") % _show(filename)
+    if not parts[0] or not _only(parts[0], _WHEEL_NAME_CHARS):
+        return "wheel file name %s: invalid project name part" % _show(filename)
+    if normalize_name(parts[0]) != name:
+        return "wheel file name %s is not a wheel of package '%s'" % (_show(filename), name)
+    if not parts[1] or not _only(parts[1], _VERSION_CHARS) or try_parse_version(parts[1]) == None:
+        return "wheel file name %s: invalid version part" % _show(filename)
+    if version and not _same_version(parts[1], version):
+        return "wheel file name %s is not of version %s" % (_show(filename), version)
+    if len(parts) == 6 and (not parts[2] or not _only(parts[2], _ALNUM + "_") or not parts[2][0].isdigit()):
+        return "wheel file name %s: a build tag must start with a digit" % _show(filename)
+    for tag in parts[-3:]:
+        if not tag or not _only(tag, _TAG_CHARS) or ".." in tag or tag[0] == "." or tag[-1] == ".":
+            return "wheel file name %s: invalid tag %s" % (_show(filename), _show(tag))
+    return None
+
+def _sdist_error(filename, name, version, strict):
+    """`<name>-<version><ext>`; for direct URLs and paths only a plain archive name."""
+    ext = None
+    for candidate in _SDIST_EXTENSIONS:
+        if filename.endswith(candidate):
+            ext = candidate
+            break
+    if ext == None:
+        return "sdist file name %s must end in one of %s" % (_show(filename), ", ".join(_SDIST_EXTENSIONS))
+    stem = filename[:-len(ext)]
+    if not stem or not _only(stem, _VERSION_CHARS) or stem[0] == ".":
+        return "sdist file name %s holds characters other than letters, digits and ._-+!" % _show(filename)
+    if not strict:
+        return None
+    for i in range(len(stem)):
+        if stem[i] == "-" and normalize_name(stem[:i]) == name:
+            if not version or _same_version(stem[i + 1:], version):
+                return None
+            return "sdist file name %s is not of version %s" % (_show(filename), version)
+    return "sdist file name %s is not <name>-<version>%s of package '%s'" % (_show(filename), ext, name)
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+def _source(ctx, raw, index, where):
+    source = raw.get("source")
+    at = _loc(index, "source")
+    if type(source) != "dict" or len(source) == 0:
+        _refuse(ctx, at, where, "it has no source table (e.g. source = { registry = \"...\" }); " + _FIX)
+    for kind in _SOURCE_KINDS:
+        if kind in source:
+            value = source[kind]
+            if type(value) != "string":
+                _refuse(ctx, at, where, "source.%s must be a string, got %s; %s" % (kind, _show(value), _FIX))
+            if kind == "url" or (kind in ("registry", "git") and "://" in value):
+                error = _url_error(value)
+            else:
+                error = _path_error(value, "source." + kind)
+            if error:
+                _refuse(ctx, at, where, "source: %s; %s" % (error, _FIX))
+            return {"kind": kind, "value": value}
+    _refuse(ctx, at, where, "its source has an unknown kind %s; rules_pyuv reads %s" % (
+        _show(",".join(sorted([str(k) for k in source.keys()]))),
+        ", ".join(_SOURCE_KINDS),
+    ))
+    return None
+
+def _dep(ctx, raw, at, where):
+    if type(raw) != "dict":
+        _refuse(ctx, at, where, "a dependency must be an inline table, got %s; %s" % (_show(raw), _FIX))
+    error = _name_error(raw.get("name"), "dependency name")
+    if error:
+        _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
+    name = normalize_name(raw["name"])
+    version = raw.get("version", "")
+    if version:
+        error = _version_error(version, "version of dependency '%s'" % name)
+        if error:
+            _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
+    marker = raw.get("marker", "")
+    error = _marker_error(marker, ctx.markers)
+    if error:
+        _refuse(ctx, at, where, "dependency '%s': %s; %s" % (name, error, _FIX))
     extras = raw.get("extra", [])
     if type(extras) != "list":
-        _error(filename, "%s: \"extra\" of dependency \"%s\" must be a list" % (where, raw["name"]))
-    name = normalize_name(raw["name"])
+        _refuse(ctx, at, where, "\"extra\" of dependency '%s' must be a list of names, got %s; %s" %
+                                (name, _show(extras), _FIX))
+    for extra in extras:
+        error = _name_error(extra, "extra of dependency '%s'" % name)
+        if error:
+            _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
     return {
         "name": name,
         "label": label_name(name),
-        "version": raw.get("version", ""),
-        "marker": raw.get("marker", ""),
+        "version": version,
+        "marker": marker,
         "extras": [normalize_name(e) for e in extras],
         "extra_labels": [label_name(e) for e in extras],
     }
 
-def _deps(filename, raw, where):
+def _deps(ctx, raw, index, key, table, where):
     if type(raw) != "list":
-        _error(filename, "%s: dependencies must be a list" % where)
-    return [_dep(filename, d, where) for d in raw]
+        _refuse(ctx, _loc(index, key, table), where, "%s must be a list of inline tables, got %s; %s" %
+                                                     (key, _show(raw), _FIX))
+    return [
+        _dep(ctx, d, _loc(index, key, table, j), where)
+        for j, d in enumerate(raw)
+    ]
 
-def _dep_tables(filename, raw, where):
+def _dep_tables(ctx, raw, index, key, where, what):
     if raw == None:
         return {}
     if type(raw) != "dict":
-        _error(filename, "%s must be a table" % where)
-    return {normalize_name(k): _deps(filename, v, where + "." + k) for k, v in raw.items()}
+        _refuse(ctx, _loc(index, key), where, "%s must be a table, got %s; %s" % (key, _show(raw), _FIX))
+    out = {}
+    for k, v in raw.items():
+        error = _name_error(k, what)
+        if error:
+            _refuse(ctx, _loc(index, k, key), where, "%s: %s; %s" % (key, error, _FIX))
+        out[normalize_name(k)] = _deps(ctx, v, index, k, key, where)
+    return out
 
-def _filename_of(location):
-    # The last path segment, without query or fragment.
-    path = location.split("#")[0].split("?")[0]
-    return path.rstrip("/").split("/")[-1]
-
-def _artifact(filename, raw, where, source):
+def _artifact(ctx, raw, at, where, pkg, source, what):
     if type(raw) != "dict":
-        _error(filename, "%s must be an inline table" % where)
+        _refuse(ctx, at, where, "%s must be an inline table, got %s; %s" % (what, _show(raw), _FIX))
     url = raw.get("url", "")
     path = raw.get("path", "")
+    if url != "":
+        error = _url_error(url)
+        if error:
+            _refuse(ctx, at, where, "%s %s; %s" % (what, error, _FIX))
+    if path != "":
+        error = _path_error(path, what + " path")
+        if error:
+            _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
     if not url and not path:
         # A direct-URL or path source names the location once, on the source.
         if source["kind"] == "url":
@@ -109,102 +412,189 @@ def _artifact(filename, raw, where, source):
         elif source["kind"] == "path":
             path = source["value"]
         else:
-            _error(filename, "%s has neither url nor path" % where)
+            _refuse(ctx, at, where, "%s has neither url nor path; %s" % (what, _FIX))
     digest = raw.get("hash", "")
+    if type(digest) != "string":
+        _refuse(ctx, at, where, "%s hash must be a string, got %s; %s" % (what, _show(digest), _FIX))
     sha256 = ""
     if digest:
         algorithm, _, value = digest.partition(":")
-        if algorithm != "sha256" or len(value) != 64:
-            _error(filename, "%s: hash \"%s\" is not \"sha256:<64 hex digits>\"" % (where, digest))
-        sha256 = value
+        if algorithm != "sha256" or len(value) != 64 or not _only(value, _HEX):
+            _refuse(ctx, at, where, "%s hash %s is not \"sha256:<64 hex digits>\"; %s" % (what, _show(digest), _FIX))
+        sha256 = value.lower()
+    size = raw.get("size")
+    if size != None and (type(size) != "int" or size < 0):
+        _refuse(ctx, at, where, "%s size must be a non-negative integer, got %s; %s" % (what, _show(size), _FIX))
+    filename = raw.get("filename")
+    if filename == None:
+        filename = _filename_of(url or path)
+    elif type(filename) != "string":
+        _refuse(ctx, at, where, "%s filename must be a string, got %s; %s" % (what, _show(filename), _FIX))
+    if what == "wheel":
+        error = _wheel_error(filename, pkg["name"], pkg["version"])
+    else:
+        error = _sdist_error(filename, pkg["name"], pkg["version"], source["kind"] == "registry")
+    if error:
+        _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
     return {
-        "filename": raw.get("filename", _filename_of(url or path)),
+        "filename": filename,
         "url": url,
         "path": path,
         "sha256": sha256,
-        "size": raw.get("size"),
+        "size": size,
     }
 
-def _package(filename, raw, index):
-    where = "[[package]] #%d" % (index + 1)
+def _markers(ctx, raw, at, where, key):
+    if type(raw) != "list":
+        _refuse(ctx, at, where, "%s must be a list of markers, got %s; %s" % (key, _show(raw), _FIX))
+    for m in raw:
+        error = _marker_error(m, ctx.markers)
+        if error:
+            _refuse(ctx, at, where, "%s: %s; %s" % (key, error, _FIX))
+    return raw
+
+def _package(ctx, raw, index):
+    where = "package #%d" % (index + 1)
+    at = _loc(index)
     if type(raw) != "dict":
-        _error(filename, "%s is not a table" % where)
-    name = _string(filename, raw, "name", where)
-    where = "%s (\"%s\")" % (where, name)
-    source = _source(filename, raw, where)
+        _refuse(ctx, at, where, "[[package]] must be a table; " + _FIX)
+    name = raw.get("name")
+    if name == None:
+        _refuse(ctx, at, where, "it has no name; " + _FIX)
+    error = _name_error(name, "name")
+    if error:
+        _refuse(ctx, _loc(index, "name"), where, "%s; %s" % (error, _FIX))
+    where = "package '%s'" % name
+    source = _source(ctx, raw, index, where)
+    local = source["kind"] in _LOCAL_KINDS
 
     # Workspace members may have a dynamic version and then record none.
-    version = _string(filename, raw, "version", where, default = "")
-    where = _describe({"name": name, "version": version})
+    version = raw.get("version", "")
+    if version != "" or not local:
+        error = _version_error(version, "version") if "version" in raw else "it has no version"
+        if error:
+            _refuse(ctx, _loc(index, "version"), where, "%s; %s" % (error, _FIX))
+        where = "package '%s' %s" % (name, version)
+    pkg = {"name": normalize_name(name), "version": version}
     sdist = raw.get("sdist")
     wheels = raw.get("wheels", [])
     if type(wheels) != "list":
-        _error(filename, "%s: wheels must be a list" % where)
+        _refuse(ctx, _loc(index, "wheels"), where, "wheels must be a list, got %s; %s" % (_show(wheels), _FIX))
+    parsed_wheels = []
+    seen = {}
+    for j, w in enumerate(wheels):
+        at = _loc(index, "wheels", element = j)
+        wheel = _artifact(ctx, w, at, where, pkg, source, "wheel")
+        if wheel["filename"] in seen:
+            _refuse(ctx, at, where, "wheel %s is listed twice; %s" % (_show(wheel["filename"]), _FIX))
+        seen[wheel["filename"]] = True
+        parsed_wheels.append(wheel)
     return {
-        "name": normalize_name(name),
+        "name": pkg["name"],
         "version": version,
         "source": source,
-        "local": source["kind"] in _LOCAL_KINDS,
-        "resolution_markers": raw.get("resolution-markers", []),
-        "dependencies": _deps(filename, raw.get("dependencies", []), where),
+        "local": local,
+        "resolution_markers": _markers(
+            ctx,
+            raw.get("resolution-markers", []),
+            _loc(index, "resolution-markers"),
+            where,
+            "resolution-markers",
+        ),
+        "dependencies": _deps(ctx, raw.get("dependencies", []), index, "dependencies", None, where),
         "optional_dependencies": _dep_tables(
-            filename,
+            ctx,
             raw.get("optional-dependencies"),
-            where + " optional-dependencies",
+            index,
+            "optional-dependencies",
+            where,
+            "extra",
         ),
         "dev_dependencies": _dep_tables(
-            filename,
+            ctx,
             raw.get("dev-dependencies"),
-            where + " dev-dependencies",
+            index,
+            "dev-dependencies",
+            where,
+            "dependency group",
         ),
-        "sdist": _artifact(filename, sdist, where + " sdist", source) if sdist != None else None,
-        "wheels": [_artifact(filename, w, where + " wheel", source) for w in wheels],
+        "sdist": _artifact(ctx, sdist, _loc(index, "sdist"), where, pkg, source, "sdist") if sdist != None else None,
+        "wheels": parsed_wheels,
     }
 
-def lock_from_toml(doc, filename):
-    """Builds the lock model from a decoded uv.lock document.
+def _requires_python(ctx, value):
+    at = ctx.root_keys.get("requires-python", (1, 1))
+    if type(value) != "string":
+        _refuse(ctx, at, "requires-python", "must be a string, got %s; %s" % (_show(value), _FIX))
+    for item in value.split(","):
+        item = item.strip(" \t")
+        if item and try_parse_specifier(item) == None:
+            _refuse(ctx, at, "requires-python", "%s is not a PEP 440 specifier; %s" % (_show(item), _FIX))
+    return value
+
+def lock_from_toml(doc, filename, positions = None, text = ""):
+    """Builds the lock model from a decoded uv.lock document, validating every field.
 
     Args:
       doc: the dict decode_toml returned.
       filename: the lock's name for error messages.
+      positions: the positions decode_toml filled in, for messages; None gives line 1.
+      text: the lock's text, to locate array elements in messages.
 
     Returns:
       The lock model (see the module docstring).
     """
+    root_keys = positions[0]["keys"] if positions else {}
     version = doc.get("version")
+    at = root_keys.get("version", (1, 1))
     if version == None:
-        _error(filename, "not a uv.lock: no top-level \"version\"")
+        fail("%s:1:1: not a uv.lock: no top-level \"version\"" % filename)
     if type(version) != "int":
-        _error(filename, "\"version\" must be an integer, got %s" % version)
+        fail("%s:%d:%d: \"version\" must be an integer, got %s" % (filename, at[0], at[1], _show(version)))
     if version > SUPPORTED_LOCK_VERSION:
-        _error(filename, ("uv.lock version %d is newer than this rules_pyuv understands (%d); " +
-                          "upgrade rules_pyuv, or lock with a uv release that writes version %d") %
-                         (version, SUPPORTED_LOCK_VERSION, SUPPORTED_LOCK_VERSION))
+        fail(("%s:%d:%d: uv.lock version %d is newer than this rules_pyuv understands (%d); " +
+              "upgrade rules_pyuv, or lock with a uv release that writes version %d") %
+             (filename, at[0], at[1], version, SUPPORTED_LOCK_VERSION, SUPPORTED_LOCK_VERSION))
     if version < SUPPORTED_LOCK_VERSION:
-        _error(filename, "uv.lock version %d is too old; re-lock it with a current uv (`uv lock`)" %
-                         version)
+        fail("%s:%d:%d: uv.lock version %d is too old; re-lock it with a current uv (`uv lock`)" %
+             (filename, at[0], at[1], version))
     raw_packages = doc.get("package", [])
     if type(raw_packages) != "list":
-        _error(filename, "\"package\" must be an array of tables ([[package]])")
-    packages = [_package(filename, p, i) for i, p in enumerate(raw_packages)]
+        at = root_keys.get("package", (1, 1))
+        fail("%s:%d:%d: \"package\" must be an array of tables ([[package]])" % (filename, at[0], at[1]))
+    ctx = struct(
+        filename = filename,
+        text = text,
+        root_keys = root_keys,
+        packages = _package_positions(positions, len(raw_packages)),
+        markers = {},
+    )
+    packages = [_package(ctx, p, i) for i, p in enumerate(raw_packages)]
     seen = {}
-    for pkg in packages:
+    for i, pkg in enumerate(packages):
         key = pkg["name"] + " " + pkg["version"]
         if key in seen and not pkg["local"]:
-            _error(filename, ("%s is locked twice (sources %s and %s); rules_pyuv needs one " +
-                              "source per package version") %
-                             (_describe(pkg), seen[key], pkg["source"]))
+            _refuse(ctx, _loc(i), "package '%s' %s" % (pkg["name"], pkg["version"]), (
+                "it is locked twice (sources %s and %s); rules_pyuv needs one source per " +
+                "package version; re-create the lock with `uv lock`"
+            ) % (_show(seen[key]["value"]), _show(pkg["source"]["value"])))
         seen[key] = pkg["source"]
+    markers = doc.get("resolution-markers", [])
+    _markers(ctx, markers, root_keys.get("resolution-markers", (1, 1)), "resolution-markers", "resolution-markers")
+    revision = doc.get("revision", 0)
+    if type(revision) != "int":
+        at = root_keys.get("revision", (1, 1))
+        fail("%s:%d:%d: \"revision\" must be an integer, got %s" % (filename, at[0], at[1], _show(revision)))
     return {
         "version": version,
-        "revision": doc.get("revision", 0),
-        "requires_python": doc.get("requires-python", ""),
-        "resolution_markers": doc.get("resolution-markers", []),
+        "revision": revision,
+        "requires_python": _requires_python(ctx, doc.get("requires-python", "")),
+        "resolution_markers": markers,
         "packages": packages,
     }
 
 def parse_lock(text, filename):
-    """Parses the text of a uv.lock.
+    """Parses and validates the text of a uv.lock.
 
     Args:
       text: the file's content.
@@ -213,4 +603,6 @@ def parse_lock(text, filename):
     Returns:
       The lock model (see the module docstring).
     """
-    return lock_from_toml(decode_toml(text, filename), filename)
+    positions = []
+    doc = decode_toml(text, filename, positions)
+    return lock_from_toml(doc, filename, positions, text)

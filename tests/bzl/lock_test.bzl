@@ -119,18 +119,19 @@ def lock_test_suite(name):
     """
     unittest.suite(name, lock_model_test, python_versions_test, git_source_test, only_used_artifacts_test)
 
-# Bad locks and bad planner input: [call, texts the failure must contain].
+# Bad locks and bad planner input: [call, texts the failure must contain]. Each failure
+# must name the lock, the package or setting and the problem.
 LOCK_FAILURES = [
     [["parse_lock", "version = 2\n", "//:uv.lock"], ["uv.lock version 2 is newer than this rules_pyuv"]],
-    [["parse_lock", '[tool]\nname = "x"\n', "//:uv.lock"], ['//:uv.lock: not a uv.lock: no top-level "version"']],
+    [["parse_lock", '[tool]\nname = "x"\n', "//:uv.lock"], ["//:uv.lock", 'not a uv.lock: no top-level "version"']],
     [["parse_lock", 'version = 1\n[[package]]\nname = "x\n', "//:uv.lock"], ["//:uv.lock:3:"]],
     [
         ["parse_lock", lock_text(registry_package("a", "1.0", ['{ url = "%s/a-1.0-py3-none-any.whl", hash = "md5:abc" }' % _URL])), "//:uv.lock"],
-        ['package "a" 1.0 wheel: hash "md5:abc" is not'],
+        ["//:uv.lock", "package", "1.0", "md5:abc", "sha256:"],
     ],
     [
         ["parse_lock", lock_text('[[package]]\nname = "a"\nversion = "1.0"\nsource = { svn = "x" }\n'), "//:uv.lock"],
-        ['has a source of unknown kind ["svn"]'],
+        ["//:uv.lock", "unknown kind", "svn"],
     ],
     [
         ["plan_lock_text", lock_text(registry_package("a", "1.0", ['{ url = "%s/a-1.0-py3-none-any.whl" }' % _URL])), {}],

@@ -2,6 +2,7 @@
 
 Used by tools/run_example.py (the main job) and tests/test_example_rbe.py:
 
+- unavailable(): why the cluster cannot run here (root, binfmt, tools/rbe/setup), or None;
 - cluster(): tools/rbe/up ... tools/rbe/down around a block, yielding the endpoint;
 - remote_flags(endpoint, platform): the flags of a build that sends every action to
   the cluster, with the example's execution platforms (the arm64 worker takes what must
@@ -13,6 +14,7 @@ Used by tools/run_example.py (the main job) and tests/test_example_rbe.py:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -21,6 +23,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RBE = REPO / "tools" / "rbe"
+BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
+# Where tools/rbe/lib.sh keeps what the postgres user must reach.
+STATE_ROOT = Path("/run/rules_pyuv-rbe")
 
 
 def run_dir() -> Path:
@@ -28,16 +33,30 @@ def run_dir() -> Path:
     return Path(os.environ.get("RBE_RUN_DIR", REPO / ".cache" / "rbe" / "run")).resolve()
 
 
+def tools_dir() -> Path:
+    """Where tools/rbe/setup keeps the venv and the arm64 rootfs (RBE_CACHE_DIR, as
+    tools/rbe/lib.sh)."""
+    return Path(os.environ.get("RBE_CACHE_DIR", REPO / ".cache" / "rbe")).resolve()
+
+
+def state_dir(run: Path) -> Path:
+    """The state directory of the cluster of run directory `run` (as tools/rbe/lib.sh)."""
+    digest = hashlib.sha256(str(run.resolve()).encode()).hexdigest()[:16]
+    return STATE_ROOT / digest
+
+
 def unavailable() -> str | None:
-    """Why the arm64 half cannot run on this machine, or None."""
-    binfmt = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
+    """Why the cluster cannot run on this machine, or None."""
     if os.geteuid() != 0:
-        return "needs root (the arm64 worker chroots)"
-    if not binfmt.exists():
-        return "no qemu-aarch64 binfmt handler; run tools/rbe/setup"
-    for need in (".cache/rbe/venv/bin/bgd", ".cache/rbe/arm64-rootfs.tar.zst"):
-        if not (REPO / need).exists():
-            return f"{need} is missing; run tools/rbe/setup"
+        return "needs root (the arm64 worker chroots; PostgreSQL runs as the postgres user)"
+    if not BINFMT.exists():
+        return f"no qemu-aarch64 binfmt handler ({BINFMT}); run tools/rbe/setup"
+    flags = [line for line in BINFMT.read_text().splitlines() if line.startswith("flags:")]
+    if not flags or "F" not in flags[0]:
+        return f"the qemu-aarch64 binfmt handler lacks flag F ({flags}); run tools/rbe/setup"
+    for need in ("venv/bin/bgd", "arm64-rootfs.tar.zst"):
+        if not (tools_dir() / need).exists():
+            return f"{tools_dir() / need} is missing; run tools/rbe/setup"
     return None
 
 
@@ -109,6 +128,9 @@ def build_and_run_arm64(bazel) -> None:
     """The main job's arm64 half; `bazel(*args)` runs Bazel in e2e/example."""
     reason = unavailable()
     if reason:
+        # In CI tools/setup has provided all of it: a gap there is a broken setup.
+        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+            raise SystemExit(f"run_example: cannot build for arm64 in CI: {reason}")
         print(f"skipping the arm64 build: {reason}")
         return
     with cluster() as endpoint:

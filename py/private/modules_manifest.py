@@ -234,7 +234,7 @@ def render(mapping: dict[str, str], hub: str, update_target: str | None) -> str:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], fromfile_prefix_chars="@")
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--hub", required=True, help="the hub repository's name, e.g. pypi")
     p.add_argument("--out", required=True, help="the YAML file to write")
     p.add_argument("--label", default="modules manifest", help="target label, for messages")

@@ -61,18 +61,8 @@ def expr(text):
     """
     return struct(starlark_source = text)
 
-def render_value(value, indent = 0):
-    """Renders a value as Starlark source.
-
-    Args:
-      value: a string, int, bool, None, a list of values, a dict with string keys, or
-        an expr().
-      indent: the indentation of the line the value starts on; lists and dicts with
-        more than one element span lines indented one level deeper.
-
-    Returns:
-      Starlark source text.
-    """
+def _scalar(value):
+    """A string, expr(), bool, int or None as source; None for a container."""
     kind = type(value)
     if kind == "string":
         return quote(value)
@@ -80,21 +70,62 @@ def render_value(value, indent = 0):
         return value.starlark_source
     if kind == "bool" or kind == "int" or kind == "NoneType":
         return repr(value)
-    pad = " " * (indent + 4)
-    if kind == "list" or kind == "tuple":
-        if not value:
-            return "[]"
-        items = [pad + render_value(v, indent + 4) + ",\n" for v in value]
-        return "[\n" + "".join(items) + " " * indent + "]"
-    if kind == "dict":
-        if not value:
-            return "{}"
-        items = [
-            pad + quote(k) + ": " + render_value(v, indent + 4) + ",\n"
-            for k, v in value.items()
-        ]
-        return "{\n" + "".join(items) + " " * indent + "}"
+    if kind == "list" or kind == "tuple" or kind == "dict":
+        return None
     fail("starlark_quote.render_value: cannot render a %s" % kind)
+
+def _container(value, indent, items):
+    """Wraps rendered items (one per line, one level deeper) in brackets."""
+    opening, closing = ("{", "}") if type(value) == "dict" else ("[", "]")
+    if not items:
+        return opening + closing
+    pad = " " * (indent + 4)
+    return opening + "\n" + "".join([pad + item + ",\n" for item in items]) + " " * indent + closing
+
+def _flat(value, indent):
+    """A list or dict of scalars (Bazel's Starlark has no recursion)."""
+    if type(value) == "dict":
+        items = []
+        for k, v in value.items():
+            source = _scalar(v)
+            if source == None:
+                fail("starlark_quote.render_value: values nest deeper than two containers")
+            items.append(quote(k) + ": " + source)
+        return _container(value, indent, items)
+    items = []
+    for v in value:
+        source = _scalar(v)
+        if source == None:
+            fail("starlark_quote.render_value: values nest deeper than two containers")
+        items.append(source)
+    return _container(value, indent, items)
+
+def render_value(value, indent = 0):
+    """Renders a value as Starlark source.
+
+    Args:
+      value: a string, int, bool, None, an expr(), or a list or dict (string keys) of
+        those or of lists and dicts of those (two levels of containers at most).
+      indent: the indentation of the line the value starts on; non-empty lists and dicts
+        span lines, their items indented one level deeper.
+
+    Returns:
+      Starlark source text.
+    """
+    source = _scalar(value)
+    if source != None:
+        return source
+    if type(value) == "dict":
+        items = []
+        for k, v in value.items():
+            inner = _scalar(v)
+            items.append(quote(k) + ": " + (inner if inner != None else _flat(v, indent + 4)))
+        return _container(value, indent, items)
+    items = []
+    for v in value:
+        inner = _scalar(v)
+        items.append(inner if inner != None else _flat(v, indent + 4))
+    return _container(value, indent, items)
 
 def render_select(branches, indent = 0, no_match_error = None):
     """Renders a select() expression.

@@ -48,6 +48,7 @@ def craft_wheel(
     tag: str = "py3-none-any",
     record: str | None = "auto",
     record_rows=None,
+    compression: int = zipfile.ZIP_STORED,
 ) -> Path:
     """A wheel with the given members: (name, data) or (name, data, st_mode).
 
@@ -74,11 +75,12 @@ def craft_wheel(
         entries.append((f"{dist_info}/RECORD", record.encode(), 0o100644))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}-{version}-{tag}.whl"
-    with zipfile.ZipFile(path, "w") as zf:
+    with zipfile.ZipFile(path, "w", compression) as zf:
         for arcname, data, mode in entries:
             info = zipfile.ZipInfo(arcname, date_time=ZIP_DATE_TIME)
             info.external_attr = mode << 16
             info.create_system = 3
+            info.compress_type = compression
             zf.writestr(info, data)
     return path
 

@@ -16,17 +16,24 @@ Steps:
   5. check that exactly one wheel with the expected name and version came out and that
      its tags run on the target platform and Python;
   6. rewrite it deterministically (sorted entries, fixed times and modes) into --out-dir.
+
+Every archive (the sdist and the requirements' wheels) is unpacked by streaming, within the
+size caps of UNPACK_LIMITS. Runs on Python 3.8+ (the minimum of every action tool;
+docs/compatibility.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import bz2
 import csv
 import email.parser
+import gzip
 import hashlib
 import io
 import json
+import lzma
 import os
 import platform
 import re
@@ -37,7 +44,12 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
+
+_CHUNK = 1 << 20
+# Longest symbolic link target an sdist may hold (Linux's PATH_MAX).
+_MAX_LINK = 4096
 
 
 class BuildError(Exception):
@@ -49,12 +61,95 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+# --- Size limits ---------------------------------------------------------------------------
+# Kept identical in uv/private/build_helper.py and uv/private/whl_install.py (each helper is a
+# standalone script); tests/test_unpack_limits.py checks that the two copies agree.
+
+# What an archive may unpack to. A member or the whole archive beyond its cap is refused
+# before anything is written, and so is an archive that inflates to more than RATIO times
+# its own size (a decompression bomb; real wheels and sdists stay far below 20x), unless
+# it unpacks to less than _RATIO_GRACE in all. Each default can be raised with an
+# environment variable (passed to the actions with --action_env) or a command-line flag.
+UNPACK_LIMITS = (
+    # (flag, environment variable, default, what it bounds)
+    ("--max-member-size", "RULES_PYUV_MAX_MEMBER_SIZE", "4G", "bytes of one unpacked member"),
+    ("--max-unpacked-size", "RULES_PYUV_MAX_UNPACKED_SIZE", "16G", "bytes unpacked in all"),
+    ("--max-unpack-ratio", "RULES_PYUV_MAX_UNPACK_RATIO", "200", "unpacked / archive size"),
+)
+_RATIO_GRACE = 64 << 20
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int | None:
+    """`123`, `64M`, `4G` (binary units, an optional `iB`/`B`) as a number; None if invalid."""
+    m = re.fullmatch(r"\s*([0-9]+)\s*([KkMmGgTt]?)(?:i?[Bb])?\s*", text)
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2).upper()] if m else None
+
+
+class UnpackLimits:
+    """The caps in force for one archive, with messages that say how to raise them."""
+
+    def __init__(self, values: dict):
+        self.member, self.total, self.ratio = (values[flag] for flag, *_ in UNPACK_LIMITS)
+
+    @staticmethod
+    def from_args(values: dict, error) -> UnpackLimits:
+        """values maps each flag to its text (None: use the environment, then the default)."""
+        parsed = {}
+        for flag, env, default, _ in UNPACK_LIMITS:
+            text, source = values.get(flag), flag
+            if text is None:
+                text, source = os.environ.get(env), env
+            if text is None or text == "":
+                text, source = default, "default"
+            number = parse_size(text)
+            if number is None or number <= 0:
+                raise error(f"{source} = {text!r} is not a size such as 512M or 4G")
+            parsed[flag] = number
+        return UnpackLimits(parsed)
+
+    def _raise(self, flag: str) -> str:
+        env = next(e for f, e, *_ in UNPACK_LIMITS if f == flag)
+        example = "2000" if flag == "--max-unpack-ratio" else "32G"
+        return (
+            f"if the archive is genuine, raise the limit with --action_env={env}={example} "
+            "(see docs/sdist-builds.md)"
+        )
+
+    def check_member(self, archive: str, member: str, size: int, error) -> None:
+        if size > self.member:
+            raise error(
+                f"{archive}: member {member!r} unpacks to {size} bytes, more than the "
+                f"limit of {self.member} bytes per member; {self._raise('--max-member-size')}"
+            )
+
+    def total_allowed(self, archive_size: int) -> int:
+        """How many bytes an archive of archive_size bytes may unpack to."""
+        return min(self.total, max(self.ratio * archive_size, _RATIO_GRACE))
+
+    def check_total(self, archive: str, archive_size: int, total: int, error) -> None:
+        if total <= self.total_allowed(archive_size):
+            return
+        if total > self.total:
+            why = f"more than the limit of {self.total} bytes"
+            flag = "--max-unpacked-size"
+        else:
+            why = (
+                f"over {self.ratio} times the archive's own {archive_size} bytes, as only "
+                "a decompression bomb does"
+            )
+            flag = "--max-unpack-ratio"
+        raise error(f"{archive}: unpacks to at least {total} bytes, {why}; {self._raise(flag)}")
+
+
 # --- Safe archive extraction -------------------------------------------------------------
 
 
 def _member_parts(archive: str, name: str) -> list[str]:
     """Checks a member name and returns its path components."""
     posix = name.replace("\\", "/")
+    if "\0" in posix:
+        raise BuildError(f"{archive}: member {name!r} has a NUL character in its name")
     if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
         raise BuildError(f"{archive}: member {name!r} has an absolute path")
     parts = [p for p in posix.split("/") if p not in ("", ".")]
@@ -71,18 +166,40 @@ def _inside(root: Path, path: Path) -> bool:
     return real == root or root in real.parents
 
 
-def _write_file(archive: str, root: Path, parts: list[str], data: bytes, executable: bool):
+def _write_file(archive: str, root: Path, parts: list[str], src, executable: bool):
+    """Writes one member from the file object src in chunks (memory stays bounded)."""
     target = root.joinpath(*parts)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Files are written before any link exists, so no write can pass through a link;
     # this guards against directories that were themselves replaced by a link.
     if not _inside(root, target.parent):
         raise BuildError(f"{archive}: member {'/'.join(parts)!r} would be written outside the tree")
-    target.write_bytes(data)
+    with open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, _CHUNK)
     target.chmod(0o755 if executable else 0o644)
 
 
+def _link_target(archive: str, parts: list[str], raw) -> str:
+    """A link's target as text; refuses targets no file system path can be."""
+    name = "/".join(parts)
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BuildError(f"{archive}: link {name!r} has a target that is not UTF-8") from None
+    try:
+        raw.encode("utf-8")  # tarfile keeps undecodable bytes as surrogates
+    except UnicodeEncodeError:
+        raise BuildError(f"{archive}: link {name!r} has a target that is not UTF-8") from None
+    if "\0" in raw:
+        raise BuildError(f"{archive}: link {name!r} has a NUL character in its target")
+    if not raw:
+        raise BuildError(f"{archive}: link {name!r} has an empty target")
+    return raw
+
+
 def _make_links(archive: str, root: Path, links: list[tuple[list[str], str]]):
+    links = [(parts, _link_target(archive, parts, target)) for parts, target in links]
     real_root = os.path.realpath(root)
     for parts, target in links:
         if target.startswith("/") or re.match(r"^[A-Za-z]:", target):
@@ -105,30 +222,83 @@ def _make_links(archive: str, root: Path, links: list[tuple[list[str], str]]):
             )
 
 
-def extract_tar(archive: Path, dest: Path) -> None:
-    """Unpacks a tar archive into dest, refusing anything that could escape dest."""
+class _Bounded:
+    """A read-only stream that fails once more than `limit` bytes were read from it."""
+
+    def __init__(self, raw, on_over):
+        self.raw, self.on_over, self.count = raw, on_over, 0
+
+    def read(self, size=-1):
+        data = self.raw.read(size)
+        self.count += len(data)
+        self.on_over(self.count)
+        return data
+
+
+def _decompressed(archive: Path):
+    """The archive's bytes, decompressed as they are read (gzip, bzip2, xz or none)."""
+    with open(archive, "rb") as f:
+        magic = f.read(6)
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open(archive, "rb")
+    if magic.startswith(b"BZh"):
+        return bz2.open(archive, "rb")
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return lzma.open(archive, "rb")
+    return open(archive, "rb")
+
+
+def extract_tar(archive: Path, dest: Path, limits: UnpackLimits | None = None) -> None:
+    """Unpacks a tar archive into dest, refusing anything that could escape dest.
+
+    The archive is read as a stream, each member written in chunks, and reading stops as
+    soon as the decompressed stream passes what the caps allow: memory and disk use stay
+    bounded whatever the archive claims.
+    """
     name = archive.name
-    try:
-        tf = tarfile.open(archive)
-    except (tarfile.TarError, OSError) as e:
-        raise BuildError(f"{name}: not a readable tar archive ({e})") from None
+    limits = limits or UnpackLimits.from_args({}, BuildError)
+    size = archive.stat().st_size
+    allowed = limits.total_allowed(size)
+
+    def on_over(count: int) -> None:
+        if count > allowed:
+            limits.check_total(name, size, count, BuildError)
+
     links, hardlinks, seen = [], [], {}
-    with tf:
-        for m in tf.getmembers():
-            parts = _member_parts(name, m.name)
-            if m.isdir():
-                dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
-            elif m.isfile():
-                data = tf.extractfile(m).read()
-                _write_file(name, dest, parts, data, bool(m.mode & 0o111))
-                seen["/".join(parts)] = True
-            elif m.issym():
-                links.append((parts, m.linkname))
-            elif m.islnk():
-                hardlinks.append((parts, m.linkname))
-            else:
-                kind = "device" if (m.ischr() or m.isblk()) else "fifo" if m.isfifo() else "special"
-                raise BuildError(f"{name}: member {m.name!r} is a {kind} file; sdists hold none")
+    try:
+        with (
+            _decompressed(archive) as raw,
+            tarfile.open(fileobj=_Bounded(raw, on_over), mode="r|") as tf,
+        ):
+            for m in tf:
+                parts = _member_parts(name, m.name)
+                if m.isdir():
+                    dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+                elif m.isfile():
+                    limits.check_member(name, m.name, m.size, BuildError)
+                    _write_file(name, dest, parts, tf.extractfile(m), bool(m.mode & 0o111))
+                    seen["/".join(parts)] = True
+                elif m.issym():
+                    links.append((parts, m.linkname))
+                elif m.islnk():
+                    hardlinks.append((parts, m.linkname))
+                else:
+                    kind = (
+                        "device"
+                        if (m.ischr() or m.isblk())
+                        else "fifo"
+                        if m.isfifo()
+                        else "special"
+                    )
+                    raise BuildError(
+                        f"{name}: member {m.name!r} is a {kind} file; sdists hold none"
+                    )
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as e:
+        raise BuildError(f"{name}: not a readable tar archive ({e})") from None
+    except OSError as e:
+        if e.filename is None:  # gzip/bz2 report a corrupt stream as OSError
+            raise BuildError(f"{name}: not a readable tar archive ({e})") from None
+        raise
     for parts, target in hardlinks:
         try:
             key = "/".join(_member_parts(name, target))
@@ -140,34 +310,86 @@ def extract_tar(archive: Path, dest: Path) -> None:
                 "regular file of the archive"
             )
         source = dest.joinpath(*key.split("/"))
-        _write_file(name, dest, parts, source.read_bytes(), os.access(source, os.X_OK))
+        with open(source, "rb") as src:
+            _write_file(name, dest, parts, src, os.access(source, os.X_OK))
     _make_links(name, dest, links)
 
 
-def extract_zip(archive: Path, dest: Path) -> None:
+def _zip_kind(info: zipfile.ZipInfo) -> str:
+    """'dir', 'file', 'link' or the name of another file type, from a zip member's mode.
+
+    A member whose mode has no file-type bits (written on Windows, or by tools that store
+    only permissions) is a regular file, as unzip and pip take it.
+    """
+    mode = info.external_attr >> 16
+    kind = stat.S_IFMT(mode)
+    if info.is_dir() or kind == stat.S_IFDIR:
+        return "dir"
+    if kind in (0, stat.S_IFREG):
+        return "file"
+    if kind == stat.S_IFLNK:
+        return "link"
+    return {
+        stat.S_IFCHR: "device",
+        stat.S_IFBLK: "device",
+        stat.S_IFIFO: "fifo",
+        stat.S_IFSOCK: "socket",
+    }.get(kind, "special")
+
+
+def _check_zip_sizes(name: str, size: int, infos: list, limits: UnpackLimits) -> None:
+    """Refuses, before anything is written, a zip that would unpack beyond the caps.
+
+    zipfile never inflates a member past the size its header declares, so the headers
+    bound what is written.
+    """
+    total = 0
+    for info in infos:
+        limits.check_member(name, info.filename, info.file_size, BuildError)
+        total += info.file_size
+    limits.check_total(name, size, total, BuildError)
+
+
+def extract_zip(archive: Path, dest: Path, limits: UnpackLimits | None = None) -> None:
     """Unpacks a zip archive into dest, refusing anything that could escape dest."""
     name = archive.name
+    limits = limits or UnpackLimits.from_args({}, BuildError)
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as e:
         raise BuildError(f"{name}: not a readable zip archive ({e})") from None
     links = []
     with zf:
-        for info in zf.infolist():
+        infos = zf.infolist()
+        _check_zip_sizes(name, archive.stat().st_size, infos, limits)
+        for info in infos:
             parts = _member_parts(name, info.filename)
-            mode = info.external_attr >> 16
-            if info.is_dir():
-                dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
-            elif stat.S_ISLNK(mode):
-                links.append((parts, zf.read(info).decode("utf-8")))
-            elif mode and not stat.S_ISREG(mode):
-                raise BuildError(f"{name}: member {info.filename!r} is not a regular file")
-            else:
-                _write_file(name, dest, parts, zf.read(info), bool(mode & 0o111))
+            kind = _zip_kind(info)
+            try:
+                if kind == "dir":
+                    dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+                elif kind == "link":
+                    if info.file_size > _MAX_LINK:
+                        raise BuildError(
+                            f"{name}: link {info.filename!r} has a target of {info.file_size} "
+                            "bytes; no path is that long"
+                        )
+                    links.append((parts, zf.read(info)))
+                elif kind == "file":
+                    mode = info.external_attr >> 16
+                    with zf.open(info) as src:
+                        _write_file(name, dest, parts, src, bool(mode & 0o111))
+                else:
+                    raise BuildError(
+                        f"{name}: member {info.filename!r} is a {kind} file; sdists hold only "
+                        "regular files, folders and links"
+                    )
+            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+                raise BuildError(f"{name}: member {info.filename!r} cannot be read: {e}") from None
     _make_links(name, dest, links)
 
 
-def extract_sdist(sdist: Path, dest: Path) -> Path:
+def extract_sdist(sdist: Path, dest: Path, limits: UnpackLimits | None = None) -> Path:
     """Unpacks an sdist and returns its project directory (the single top folder)."""
     if sdist.name.endswith(".zip"):
         extract = extract_zip
@@ -177,7 +399,7 @@ def extract_sdist(sdist: Path, dest: Path) -> Path:
         raise BuildError(f"{sdist.name}: not an sdist archive (.tar.gz or .zip)")
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        extract(sdist, dest)
+        extract(sdist, dest, limits)
     except OSError as e:  # e.g. a member that is both a file and a folder, or a link
         path = e.filename2 or e.filename  # os.symlink(target, path) names path second
         where = os.path.relpath(path, dest) if path and os.path.isabs(path) else path
@@ -206,12 +428,19 @@ def find_wheels(paths: list[str]) -> list[Path]:
     return wheels
 
 
-def install_wheel(wheel: Path, site: Path, scripts: Path) -> None:
+def install_wheel(
+    wheel: Path, site: Path, scripts: Path, limits: UnpackLimits | None = None
+) -> None:
     """Unpacks a wheel into site (purelib/platlib) for use as a build requirement."""
-    with zipfile.ZipFile(wheel) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
+    limits = limits or UnpackLimits.from_args({}, BuildError)
+    try:
+        zf = zipfile.ZipFile(wheel)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise BuildError(f"{wheel.name}: not a readable zip archive ({e})") from None
+    with zf:
+        files = [i for i in zf.infolist() if not i.is_dir()]
+        _check_zip_sizes(wheel.name, wheel.stat().st_size, files, limits)
+        for info in files:
             parts = _member_parts(wheel.name, info.filename)
             root, rest = site, parts
             if len(parts) > 2 and parts[0].endswith(".data"):
@@ -222,9 +451,17 @@ def install_wheel(wheel: Path, site: Path, scripts: Path) -> None:
                     root = scripts
                 else:
                     continue  # headers and data files are of no use to a build
+            if _zip_kind(info) != "file":
+                raise BuildError(f"{wheel.name}: member {info.filename!r} is not a regular file")
             mode = info.external_attr >> 16
             executable = bool(mode & 0o111) or root is scripts
-            _write_file(wheel.name, root, rest, zf.read(info), executable)
+            try:
+                with zf.open(info) as src:
+                    _write_file(wheel.name, root, rest, src, executable)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+                raise BuildError(
+                    f"{wheel.name}: member {info.filename!r} cannot be read: {e}"
+                ) from None
 
 
 def installed_distributions(site: Path) -> dict[str, str]:
@@ -261,10 +498,34 @@ def read_build_system(project: Path) -> tuple[list[str], str, list[str]]:
     if system is None:
         return ["setuptools>=40.8.0"], "setuptools.build_meta:__legacy__", []
     requires = system.get("requires")
-    if not isinstance(requires, list):
-        raise BuildError("pyproject.toml: [build-system] has no 'requires' list")
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise BuildError("pyproject.toml: [build-system] has no 'requires' list of strings")
     backend = system.get("build-backend", "setuptools.build_meta:__legacy__")
-    return requires, backend, system.get("backend-path", [])
+    if not isinstance(backend, str) or not re.fullmatch(r"[\w.]+(:[\w.]+)?", backend):
+        raise BuildError(
+            f"pyproject.toml: [build-system] build-backend {backend!r} is not a "
+            "'module:object' reference"
+        )
+    return requires, backend, check_backend_path(project, system.get("backend-path", []))
+
+
+def check_backend_path(project: Path, backend_path) -> list[str]:
+    """The backend-path entries, each checked to be a folder inside the source tree.
+
+    PEP 517: they are relative to the project and must not leave it; an absolute entry or
+    one through `..` or a link would put host folders on the backend's PYTHONPATH.
+    """
+    if not isinstance(backend_path, list) or not all(isinstance(p, str) for p in backend_path):
+        raise BuildError("pyproject.toml: [build-system] backend-path must be a list of strings")
+    root = os.path.realpath(project)
+    for entry in backend_path:
+        real = "" if "\0" in entry else os.path.realpath(os.path.join(root, entry))
+        if os.path.isabs(entry) or not (real == root or real.startswith(root + os.sep)):
+            raise BuildError(
+                f"pyproject.toml: [build-system] backend-path entry {entry!r} lies outside the "
+                "sdist's source tree; PEP 517 allows only folders inside it"
+            )
+    return backend_path
 
 
 def _split_requirement(text: str):
@@ -328,7 +589,7 @@ def _marker_compare(left: str, op: str, right: str) -> bool:
     """One marker comparison; versions compare by their release numbers only."""
     if op in ("in", "not in"):
         return (left in right) == (op == "in")
-    have, want = _release(left), _release(right.removesuffix(".*"))
+    have, want = _release(left), _release(right[:-2] if right.endswith(".*") else right)
     if op in ("==", "!=") and right.endswith(".*"):
         return (have is not None and have[: len(want or ())] == want) == (op == "==")
     releases = re.fullmatch(r"[\d.]+", left) and re.fullmatch(r"[\d.]+", right)
@@ -366,14 +627,51 @@ def evaluate_marker(marker: str, environment: dict[str, str] | None = None) -> b
         op = " ".join(m[2].split())
         return f" {_marker_compare(value(m[1]), op, value(m[3]))} "
 
-    # Each comparison becomes True or False; what is left must be and/or/parentheses.
-    expr = _MARKER_COMPARISON.sub(compare, marker)
-    if not re.fullmatch(r"(\s|\(|\)|True|False|and|or)*", expr) or not expr.strip():
+    # Each comparison becomes True or False; what is left must be and/or/parentheses,
+    # read by a small parser (whole words only: `orand` is no operator).
+    tokens = re.findall(r"[()]|[^\s()]+", _MARKER_COMPARISON.sub(compare, marker))
+    pos = 0
+
+    def fail():
         raise BuildError(f"cannot read the marker {marker!r}")
-    try:
-        return bool(eval(expr, {"__builtins__": {}}))  # only True/False/and/or/()
-    except SyntaxError:
-        raise BuildError(f"cannot read the marker {marker!r}") from None
+
+    def peek():
+        return tokens[pos] if pos < len(tokens) else None
+
+    def atom() -> bool:
+        nonlocal pos
+        token = peek()
+        pos += 1
+        if token in ("True", "False"):
+            return token == "True"
+        if token == "(":
+            result = either()
+            if peek() != ")":
+                fail()
+            pos += 1
+            return result
+        fail()
+
+    def both() -> bool:
+        nonlocal pos
+        result = atom()
+        while peek() == "and":
+            pos += 1
+            result = atom() and result
+        return result
+
+    def either() -> bool:
+        nonlocal pos
+        result = both()
+        while peek() == "or":
+            pos += 1
+            result = both() or result
+        return result
+
+    verdict = either()
+    if pos != len(tokens):
+        fail()
+    return verdict
 
 
 def missing_requirements(requires: list[str], installed: dict[str, str]) -> list[str]:
@@ -531,7 +829,7 @@ def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
         raise BuildError(f"the backend produced {filename!r}, which is not a wheel file name")
     if normalize_name(m["name"]) != normalize_name(name):
         raise BuildError(f"the sdist of {name} built a wheel of another project: {filename}")
-    if _version_key(m["version"]) != _version_key(version):
+    if version_key(m["version"]) != version_key(version):
         raise BuildError(
             f"the sdist of {name} {version} built version {m['version']} ({filename}); "
             "the lock and the sdist disagree"
@@ -553,22 +851,74 @@ def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
         )
 
 
-def _version_key(version: str):
-    """Equal for versions that PEP 440 calls equal (1.0 == 1.0.0 == v1.0)."""
+# PEP 440's version grammar (with its normalisations: case, separators, spellings).
+_PEP440 = re.compile(
+    r"v?(?:(?P<epoch>[0-9]+)!)?(?P<release>[0-9]+(?:\.[0-9]+)*)"
+    r"(?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?"
+    r"(?:-(?P<post_n1>[0-9]+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?)?"
+    r"(?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?"
+    r"(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?"
+)
+_PRE_SPELLINGS = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
+
+
+def version_key(version: str):
+    """Equal for versions that PEP 440 calls equal (1.0 == 1.0.0 == 1.0-0 == V1.0)."""
+    text = version.strip().lower()
+    m = _PEP440.fullmatch(text)
+    if not m:
+        return ("invalid", text)
+    release = [int(x) for x in m["release"].split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    pre = None
+    if m["pre_l"]:
+        pre = (_PRE_SPELLINGS.get(m["pre_l"], m["pre_l"]), int(m["pre_n"] or 0))
+    post = None
+    if m["post_n1"] or m["post_l"]:
+        post = int(m["post_n1"] or m["post_n2"] or 0)
+    dev = int(m["dev_n"] or 0) if m["dev_l"] else None
+    local = tuple(re.split(r"[-_.]", m["local"])) if m["local"] else ()
+    local = tuple(int(p) if p.isdigit() else p for p in local)
+    return (int(m["epoch"] or 0), tuple(release), pre, post, dev, local)
+
+
+def check_wheel_metadata(wheel: Path, name: str, version: str) -> None:
+    """Raises BuildError unless the built wheel's .dist-info folder and METADATA name the
+    package and version that were asked for (the file name alone is checked by check_wheel).
+    """
     try:
-        from packaging.version import InvalidVersion, Version
-    except ImportError:  # roughly: drop the trailing zeros of the release numbers
-        m = re.fullmatch(r"v?(\d+(?:\.\d+)*)(.*)", version.strip().lower())
-        if not m:
-            return version.lower()
-        release = [int(x) for x in m[1].split(".")]
-        while len(release) > 1 and release[-1] == 0:
-            release.pop()
-        return tuple(release), m[2]
-    try:
-        return Version(version)
-    except InvalidVersion:
-        return version.lower()
+        with zipfile.ZipFile(wheel) as zf:
+            names = zf.namelist()
+            tops = sorted({n.split("/", 1)[0] for n in names if "/" in n})
+            dist_infos = [t for t in tops if t.endswith(".dist-info")]
+            if len(dist_infos) != 1:
+                raise BuildError(
+                    f"the built wheel {wheel.name} has {len(dist_infos)} top-level .dist-info "
+                    f"folders ({dist_infos}); a wheel has exactly one"
+                )
+            metadata = f"{dist_infos[0]}/METADATA"
+            if metadata not in names:
+                raise BuildError(f"the built wheel {wheel.name} has no {metadata}")
+            text = zf.read(metadata).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+        raise BuildError(f"the built wheel {wheel.name} cannot be read: {e}") from None
+    stem = dist_infos[0][: -len(".dist-info")]
+    folder_name, _, folder_version = stem.rpartition("-")
+    msg = email.parser.Parser().parsestr(text, headersonly=True)
+    found = [
+        (f"its folder {dist_infos[0]}", folder_name, folder_version),
+        (f"its {metadata}", str(msg.get("Name", "")).strip(), str(msg.get("Version", "")).strip()),
+    ]
+    for where, got_name, got_version in found:
+        if normalize_name(got_name) != normalize_name(name) or (
+            version_key(got_version) != version_key(version)
+        ):
+            raise BuildError(
+                f"the sdist of {name} {version} built {wheel.name}, but {where} says "
+                f"{got_name or '(no name)'} {got_version or '(no version)'}; the lock and the "
+                "sdist disagree"
+            )
 
 
 def _zip_time(epoch: int) -> tuple:
@@ -627,12 +977,16 @@ def build(args: argparse.Namespace) -> Path:
         site, scripts = work / "site", work / "bin"
         site.mkdir()
         scripts.mkdir()
+        limits = UnpackLimits.from_args(
+            {flag: getattr(args, flag[2:].replace("-", "_")) for flag, *_ in UNPACK_LIMITS},
+            BuildError,
+        )
         for wheel in find_wheels(args.requirement_wheel):
-            install_wheel(wheel, site, scripts)
+            install_wheel(wheel, site, scripts, limits)
         sys.path.insert(0, str(site))  # packaging and pyproject_hooks may come from there
         installed = installed_distributions(site)
 
-        project = extract_sdist(Path(args.sdist), work / "src")
+        project = extract_sdist(Path(args.sdist), work / "src", limits)
         requires, backend, backend_path = read_build_system(project)
         missing = missing_requirements(requires, installed)
         if missing:
@@ -665,6 +1019,7 @@ def build(args: argparse.Namespace) -> Path:
             )
         target = {"os": args.target_os, "cpu": args.target_cpu, "python": args.target_python}
         check_wheel(wheels[0], args.name, args.version, target)
+        check_wheel_metadata(dist / wheels[0], args.name, args.version)
 
         out_dir = Path(args.out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -688,6 +1043,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--interpreter-python", required=True)
     p.add_argument("--out-dir", required=True)
     p.add_argument("--requirement-wheel", action="append", default=[])
+    for flag, env, default, what in UNPACK_LIMITS:
+        p.add_argument(flag, help=f"most {what} (default: ${env}, else {default})")
     return p.parse_args(argv)
 
 

@@ -10,6 +10,7 @@ load("//py/private:interpreter.bzl", "interpreter_executable")
 # buildifier: disable=bzl-visibility
 load("//py/private:providers.bzl", "PyDepsInfo", "merge_deps")
 load(":python_version_flag.bzl", "PythonVersionInfo")
+load(":unpack_limits.bzl", "unpack_limit_flags")
 
 PyWheelsInfo = provider(
     doc = "Wheels of a package from a hub, for the current target platform.",
@@ -42,7 +43,9 @@ def _install(ctx, whl):
             site.path,
             "--manifest",
             manifest.path,
-        ],
+            "--package",
+            ctx.attr.package,
+        ] + unpack_limit_flags(ctx),
         inputs = inputs,
         outputs = [site, manifest],
         mnemonic = "PyWheelInstall",

@@ -17,6 +17,7 @@ load(
 )
 load(":package.bzl", "PyWheelsInfo")
 load(":python_version_flag.bzl", "PythonVersionInfo")
+load(":unpack_limits.bzl", "unpack_limit_flags")
 
 # Fixed inputs of every build, so the same sdist gives the same wheel anywhere:
 # 1980-01-01, the earliest time a zip entry can hold.
@@ -43,6 +44,7 @@ def _sdist_build_impl(ctx):
     args.add("--interpreter-python", toolchains.python.python_version)
     args.add("--out-dir", out.path)
     args.add_all(wheels, before_each = "--requirement-wheel")
+    args.add_all(unpack_limit_flags(ctx))
 
     inputs = [ctx.file.sdist, ctx.file._helper]
     if toolchains.python.interpreter:

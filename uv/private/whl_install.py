@@ -31,6 +31,8 @@ the wheel has it, not rewritten for the installed layout: the tree is a read-onl
 output that no tool uninstalls or upgrades in place, the manifest already lists what was
 installed, and keeping RECORD byte-identical keeps `importlib.metadata.files()` pointing at
 the wheel's own site-packages files.
+
+Runs on Python 3.8+ (the minimum of every action tool; docs/compatibility.md).
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ _WHEEL_RE = re.compile(
     r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-(?P<build>\d[^-]*))?"
     r"-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$"
 )
+# A distribution name as wheel file names and .dist-info folders spell it (PEP 427/491),
+# and a version as they spell it: nothing that could be a path or an option.
+_NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?")
+_VERSION_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._!+]*[A-Za-z0-9])?")
+_DIST_INFO_RE = re.compile(r"(?P<name>[^-/]+)-(?P<version>[^-/]+)\.dist-info")
 _CHUNK = 1 << 20
 
 
@@ -89,6 +96,119 @@ def normalize_name(name: str) -> str:
 def record_digest(algorithm: str, digest: bytes) -> str:
     """A digest as RECORD writes it: `<algorithm>=<urlsafe base64 without padding>`."""
     return algorithm + "=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# --- Size limits ---------------------------------------------------------------------------
+# Kept identical in uv/private/build_helper.py and uv/private/whl_install.py (each helper is a
+# standalone script); tests/test_unpack_limits.py checks that the two copies agree.
+
+# What an archive may unpack to. A member or the whole archive beyond its cap is refused
+# before anything is written, and so is an archive that inflates to more than RATIO times
+# its own size (a decompression bomb; real wheels and sdists stay far below 20x), unless
+# it unpacks to less than _RATIO_GRACE in all. Each default can be raised with an
+# environment variable (passed to the actions with --action_env) or a command-line flag.
+UNPACK_LIMITS = (
+    # (flag, environment variable, default, what it bounds)
+    ("--max-member-size", "RULES_PYUV_MAX_MEMBER_SIZE", "4G", "bytes of one unpacked member"),
+    ("--max-unpacked-size", "RULES_PYUV_MAX_UNPACKED_SIZE", "16G", "bytes unpacked in all"),
+    ("--max-unpack-ratio", "RULES_PYUV_MAX_UNPACK_RATIO", "200", "unpacked / archive size"),
+)
+_RATIO_GRACE = 64 << 20
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int | None:
+    """`123`, `64M`, `4G` (binary units, an optional `iB`/`B`) as a number; None if invalid."""
+    m = re.fullmatch(r"\s*([0-9]+)\s*([KkMmGgTt]?)(?:i?[Bb])?\s*", text)
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2).upper()] if m else None
+
+
+class UnpackLimits:
+    """The caps in force for one archive, with messages that say how to raise them."""
+
+    def __init__(self, values: dict):
+        self.member, self.total, self.ratio = (values[flag] for flag, *_ in UNPACK_LIMITS)
+
+    @staticmethod
+    def from_args(values: dict, error) -> UnpackLimits:
+        """values maps each flag to its text (None: use the environment, then the default)."""
+        parsed = {}
+        for flag, env, default, _ in UNPACK_LIMITS:
+            text, source = values.get(flag), flag
+            if text is None:
+                text, source = os.environ.get(env), env
+            if text is None or text == "":
+                text, source = default, "default"
+            number = parse_size(text)
+            if number is None or number <= 0:
+                raise error(f"{source} = {text!r} is not a size such as 512M or 4G")
+            parsed[flag] = number
+        return UnpackLimits(parsed)
+
+    def _raise(self, flag: str) -> str:
+        env = next(e for f, e, *_ in UNPACK_LIMITS if f == flag)
+        example = "2000" if flag == "--max-unpack-ratio" else "32G"
+        return (
+            f"if the archive is genuine, raise the limit with --action_env={env}={example} "
+            "(see docs/sdist-builds.md)"
+        )
+
+    def check_member(self, archive: str, member: str, size: int, error) -> None:
+        if size > self.member:
+            raise error(
+                f"{archive}: member {member!r} unpacks to {size} bytes, more than the "
+                f"limit of {self.member} bytes per member; {self._raise('--max-member-size')}"
+            )
+
+    def total_allowed(self, archive_size: int) -> int:
+        """How many bytes an archive of archive_size bytes may unpack to."""
+        return min(self.total, max(self.ratio * archive_size, _RATIO_GRACE))
+
+    def check_total(self, archive: str, archive_size: int, total: int, error) -> None:
+        if total <= self.total_allowed(archive_size):
+            return
+        if total > self.total:
+            why = f"more than the limit of {self.total} bytes"
+            flag = "--max-unpacked-size"
+        else:
+            why = (
+                f"over {self.ratio} times the archive's own {archive_size} bytes, as only "
+                "a decompression bomb does"
+            )
+            flag = "--max-unpack-ratio"
+        raise error(f"{archive}: unpacks to at least {total} bytes, {why}; {self._raise(flag)}")
+
+
+# PEP 440's version grammar (with its normalisations: case, separators, spellings).
+_PEP440 = re.compile(
+    r"v?(?:(?P<epoch>[0-9]+)!)?(?P<release>[0-9]+(?:\.[0-9]+)*)"
+    r"(?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?"
+    r"(?:-(?P<post_n1>[0-9]+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?)?"
+    r"(?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?"
+    r"(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?"
+)
+_PRE_SPELLINGS = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
+
+
+def version_key(version: str):
+    """Equal for versions that PEP 440 calls equal (1.0 == 1.0.0 == 1.0-0 == V1.0)."""
+    text = version.strip().lower()
+    m = _PEP440.fullmatch(text)
+    if not m:
+        return ("invalid", text)
+    release = [int(x) for x in m["release"].split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    pre = None
+    if m["pre_l"]:
+        pre = (_PRE_SPELLINGS.get(m["pre_l"], m["pre_l"]), int(m["pre_n"] or 0))
+    post = None
+    if m["post_n1"] or m["post_l"]:
+        post = int(m["post_n1"] or m["post_n2"] or 0)
+    dev = int(m["dev_n"] or 0) if m["dev_l"] else None
+    local = tuple(re.split(r"[-_.]", m["local"])) if m["local"] else ()
+    local = tuple(int(p) if p.isdigit() else p for p in local)
+    return (int(m["epoch"] or 0), tuple(release), pre, post, dev, local)
 
 
 # --- Finding and reading the wheel ---------------------------------------------------------
@@ -120,6 +240,11 @@ def parse_filename(filename: str) -> dict:
         raise InstallError(
             f"{filename}: not a valid wheel file name "
             "(<name>-<version>[-<build>]-<python>-<abi>-<platform>.whl)"
+        )
+    if not _NAME_RE.fullmatch(m["name"]) or not _VERSION_RE.fullmatch(m["version"]):
+        raise InstallError(
+            f"{filename}: the file name's project name {m['name']!r} or version "
+            f"{m['version']!r} is not valid (PEP 427); the wheel is refused"
         )
     tags = [
         f"{py}-{abi}-{plat}"
@@ -159,8 +284,8 @@ def check_member_type(wheel: str, info: zipfile.ZipInfo) -> None:
         raise InstallError(f"{wheel}: member {info.filename!r} is not a regular file")
 
 
-def find_dist_info(wheel: str, names: list[str], dist_name: str) -> str:
-    """The wheel's one top-level .dist-info folder."""
+def find_dist_info(wheel: str, names: list[str], dist_name: str, dist_version: str) -> str:
+    """The wheel's one top-level .dist-info folder, named for the file name's project."""
     tops = sorted({n.split("/", 1)[0] for n in names if "/" in n})
     dist_infos = [t for t in tops if t.endswith(".dist-info")]
     if len(dist_infos) != 1:
@@ -168,11 +293,21 @@ def find_dist_info(wheel: str, names: list[str], dist_name: str) -> str:
             f"{wheel}: expected exactly one top-level .dist-info folder, found "
             f"{dist_infos or 'none'}"
         )
-    stem = dist_infos[0][: -len(".dist-info")]
-    if normalize_name(stem.rsplit("-", 1)[0]) != normalize_name(dist_name):
+    m = _DIST_INFO_RE.fullmatch(dist_infos[0])
+    if not m or not _NAME_RE.fullmatch(m["name"]) or not _VERSION_RE.fullmatch(m["version"]):
+        raise InstallError(
+            f"{wheel}: its metadata folder {dist_infos[0]!r} is not named "
+            "<name>-<version>.dist-info with a valid name and version; the wheel is refused"
+        )
+    if normalize_name(m["name"]) != normalize_name(dist_name):
         raise InstallError(
             f"{wheel}: its metadata folder {dist_infos[0]!r} is for another project than the "
             "file name says"
+        )
+    if version_key(m["version"]) != version_key(dist_version):
+        raise InstallError(
+            f"{wheel}: its metadata folder {dist_infos[0]!r} is for version {m['version']}, "
+            f"but the file name says {dist_version}; the wheel was renamed or is corrupt"
         )
     return dist_infos[0]
 
@@ -217,7 +352,7 @@ def expected_hash(wheel: str, path: str, record: dict) -> tuple[str, str, int | 
         raise InstallError(
             f"{wheel}: RECORD hashes {path!r} with {algorithm!r}; sha256 or stronger is required"
         )
-    if size and not size.isdigit():
+    if size and not re.fullmatch(r"[0-9]+", size):  # not isdigit(): it accepts "²"
         raise InstallError(f"{wheel}: RECORD gives {path!r} the invalid size {size!r}")
     return algorithm, value.rstrip("="), int(size) if size else None
 
@@ -400,25 +535,43 @@ def _target(wheel: str, out: Path, dest: str, member: str) -> Path:
 
 
 def _copy(wheel: str, zf, info, target: Path, kind: str, algorithm: str) -> tuple[str, str, int]:
-    """Writes one member; returns (its digest with algorithm, installed sha256, its size)."""
+    """Writes one member; returns (its digest with algorithm, installed sha256, its size).
+
+    Streams in chunks, so memory stays bounded whatever the member's size; zipfile never
+    inflates past the size the member's header declares, which the caps already checked.
+    """
     checker, sha256, size = hashlib.new(algorithm), hashlib.sha256(), 0
+
+    def chunks(src):
+        """(bytes read, bytes to write) pairs; a `#!python` first line is rewritten."""
+        if kind == "script":
+            head = src.readline(_CHUNK)
+            if head.startswith(b"#!python"):
+                yield head, SHEBANG
+                while not head.endswith(b"\n"):  # the rest of a very long first line
+                    head = src.readline(_CHUNK)
+                    if not head:
+                        break
+                    yield head, b""
+            else:
+                yield head, head
+        for chunk in iter(lambda: src.read(_CHUNK), b""):
+            yield chunk, chunk
+
     try:
         with zf.open(info) as src, open(target, "xb") as dst:
-            if kind == "script":
-                data = src.read()
-                checker.update(data)
-                size = len(data)
-                data = rewrite_shebang(data)
-                sha256.update(data)
-                dst.write(data)
-            else:
-                for chunk in iter(lambda: src.read(_CHUNK), b""):
-                    checker.update(chunk)
-                    sha256.update(chunk)
-                    size += len(chunk)
-                    dst.write(chunk)
+            for read, written in chunks(src):
+                checker.update(read)
+                size += len(read)
+                sha256.update(written)
+                dst.write(written)
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise InstallError(f"{wheel}: member {info.filename!r} cannot be read: {e}") from None
+    except FileExistsError:  # the plan refuses collisions; this is a last line of defence
+        raise InstallError(
+            f"{wheel}: member {info.filename!r} would overwrite a file another member "
+            "installed; the wheel is refused"
+        ) from None
     checked = record_digest(algorithm, checker.digest()).partition("=")[2]
     return checked, record_digest("sha256", sha256.digest()), size
 
@@ -468,15 +621,39 @@ def plan_install(wheel: str, files: list, dist_info: str, record: dict) -> dict:
                 f"{wheel}: members {plan[dest][0]!r} and {info.filename!r} both install {dest!r}"
             )
         plan[dest] = (info.filename, kind, info, not (in_dist_info and parts[1] in _UNHASHED))
-    plan[f"site-packages/{dist_info}/INSTALLER"] = ("(INSTALLER)", "installer", None, False)
+    installer = f"site-packages/{dist_info}/INSTALLER"
+    if installer in plan:
+        raise InstallError(
+            f"{wheel}: member {plan[installer][0]!r} installs {installer!r}, which the "
+            "installer writes itself; the wheel is refused"
+        )
+    plan[installer] = ("(INSTALLER)", "installer", None, False)
     _check_tree_shape(wheel, plan)
     return plan
 
 
-def install(wheel_path: Path, out: Path, python_version: str | None = None) -> dict:
+def check_sizes(wheel: str, archive_size: int, files: list, limits: UnpackLimits) -> None:
+    """Refuses, before anything is written, a wheel that would unpack beyond the caps."""
+    total = 0
+    for info in files:
+        limits.check_member(wheel, info.filename, info.file_size, InstallError)
+        total += info.file_size
+    limits.check_total(wheel, archive_size, total, InstallError)
+
+
+def install(
+    wheel_path: Path,
+    out: Path,
+    python_version: str | None = None,
+    limits: UnpackLimits | None = None,
+    package: str | None = None,
+) -> dict:
     """Installs the wheel into out; returns the manifest."""
     wheel = wheel_path.name
     meta = parse_filename(wheel)
+    if package is not None and normalize_name(meta["name"]) != normalize_name(package):
+        raise InstallError(f"{wheel}: is not a wheel of {package} (its file name says so)")
+    limits = limits or UnpackLimits.from_args({}, InstallError)
     if python_version:
         check_python(wheel, meta["tags"], python_version)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -498,12 +675,20 @@ def install(wheel_path: Path, out: Path, python_version: str | None = None) -> d
             member_parts(wheel, info.filename)
             check_member_type(wheel, info)
         files = [i for i in infos if not i.is_dir()]
-        dist_info = find_dist_info(wheel, [i.filename for i in files], meta["name"])
+        check_sizes(wheel, wheel_path.stat().st_size, files, limits)
+        dist_info = find_dist_info(
+            wheel, [i.filename for i in files], meta["name"], meta["version"]
+        )
         record = read_record(wheel, zf, dist_info)
         check_wheel_version(wheel, zf, dist_info)
         name, version = read_metadata(wheel, zf, dist_info)
         if normalize_name(name) != normalize_name(meta["name"]):
             raise InstallError(f"{wheel}: its METADATA names another project, {name!r}")
+        if version_key(version) != version_key(meta["version"]):
+            raise InstallError(
+                f"{wheel}: its METADATA gives version {version!r}, but the file name says "
+                f"{meta['version']}; the wheel was renamed or is corrupt"
+            )
         names = {i.filename for i in files}
         for path, (digest, _) in sorted(record.items()):
             if digest and path not in names:
@@ -554,16 +739,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--out-dir", required=True, help="empty folder to install into")
     p.add_argument("--manifest", required=True, help="JSON file describing the install")
     p.add_argument("--python-version", help="refuse wheels that cannot run on this CPython")
+    p.add_argument("--package", help="the lock's name of the package, checked and named in errors")
+    for flag, env, default, what in UNPACK_LIMITS:
+        p.add_argument(flag, help=f"most {what} (default: ${env}, else {default})")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        limits = UnpackLimits.from_args(
+            {flag: getattr(args, flag[2:].replace("-", "_")) for flag, *_ in UNPACK_LIMITS},
+            InstallError,
+        )
         wheel = find_wheel(Path(args.wheel))
-        manifest = install(wheel, Path(args.out_dir), args.python_version)
+        manifest = install(wheel, Path(args.out_dir), args.python_version, limits, args.package)
     except InstallError as e:
-        print(f"rules_pyuv: installing a wheel failed: {e}", file=sys.stderr)
+        what = f"the wheel of {args.package}" if args.package else "a wheel"
+        print(f"rules_pyuv: installing {what} failed: {e}", file=sys.stderr)
         return 1
     with open(args.manifest, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)

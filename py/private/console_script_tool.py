@@ -3,6 +3,8 @@
     python console_script_tool.py --manifest M --package NAME [--script NAME] --out main.py
 
 Without --script it picks the script named like the package, else the package's only one.
+
+Runs on Python 3.8+ (the minimum of every action tool; docs/sdist-builds.md).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ written with sorted keys and no spaces, so the same inputs give the same digests
 
 `rootfs-layout` makes a single-platform OCI layout with one uncompressed layer from a
 root file system tarball (e.g. a debootstrap root), for base images in tests and examples.
+
+Runs on Python 3.8+ (the minimum of every action tool; docs/sdist-builds.md).
 """
 
 from __future__ import annotations
@@ -165,7 +167,8 @@ def canonical_json(value) -> bytes:
 
 
 def rfc3339(epoch: int) -> str:
-    when = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
+    # Not datetime.UTC, which needs Python 3.11 (the action tools run on 3.8+).
+    when = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)  # noqa: UP017
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

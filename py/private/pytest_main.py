@@ -3,6 +3,8 @@
 The launcher exports RUNFILES_DIR and RULES_PYUV_SRCS (runfiles-relative paths of the
 target's srcs). Bazel's test protocol is honoured: XML_OUTPUT_FILE gets a JUnit report
 and TESTBRIDGE_TEST_ONLY (--test_filter) becomes pytest's -k.
+
+Runs on Python 3.8+ (the minimum of every action tool; docs/sdist-builds.md).
 """
 
 import os

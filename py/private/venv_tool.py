@@ -37,6 +37,8 @@ Bazel sandbox whose path means nothing later, so no script holds an absolute pat
 
 A script reached through a symbolic link placed elsewhere does not find the venv's python
 (`$0` is the link); call it through DIR/bin or a PATH entry instead.
+
+Runs on Python 3.8+ (the minimum of every action tool; docs/sdist-builds.md).
 """
 
 from __future__ import annotations

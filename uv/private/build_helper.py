@@ -19,7 +19,7 @@ Steps:
 
 Every archive (the sdist and the requirements' wheels) is unpacked by streaming, within the
 size caps of UNPACK_LIMITS. Runs on Python 3.8+ (the minimum of every action tool;
-docs/compatibility.md).
+docs/sdist-builds.md).
 """
 
 from __future__ import annotations
@@ -266,33 +266,32 @@ def extract_tar(archive: Path, dest: Path, limits: UnpackLimits | None = None) -
 
     links, hardlinks, seen = [], [], {}
     try:
-        with (
-            _decompressed(archive) as raw,
-            tarfile.open(fileobj=_Bounded(raw, on_over), mode="r|") as tf,
-        ):
-            for m in tf:
-                parts = _member_parts(name, m.name)
-                if m.isdir():
-                    dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
-                elif m.isfile():
-                    limits.check_member(name, m.name, m.size, BuildError)
-                    _write_file(name, dest, parts, tf.extractfile(m), bool(m.mode & 0o111))
-                    seen["/".join(parts)] = True
-                elif m.issym():
-                    links.append((parts, m.linkname))
-                elif m.islnk():
-                    hardlinks.append((parts, m.linkname))
-                else:
-                    kind = (
-                        "device"
-                        if (m.ischr() or m.isblk())
-                        else "fifo"
-                        if m.isfifo()
-                        else "special"
-                    )
-                    raise BuildError(
-                        f"{name}: member {m.name!r} is a {kind} file; sdists hold none"
-                    )
+        with _decompressed(archive) as raw:  # one `with` each: 3.8 has no parenthesised form
+            tf = tarfile.open(fileobj=_Bounded(raw, on_over), mode="r|")
+            with tf:
+                for m in tf:
+                    parts = _member_parts(name, m.name)
+                    if m.isdir():
+                        dest.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+                    elif m.isfile():
+                        limits.check_member(name, m.name, m.size, BuildError)
+                        _write_file(name, dest, parts, tf.extractfile(m), bool(m.mode & 0o111))
+                        seen["/".join(parts)] = True
+                    elif m.issym():
+                        links.append((parts, m.linkname))
+                    elif m.islnk():
+                        hardlinks.append((parts, m.linkname))
+                    else:
+                        kind = (
+                            "device"
+                            if (m.ischr() or m.isblk())
+                            else "fifo"
+                            if m.isfifo()
+                            else "special"
+                        )
+                        raise BuildError(
+                            f"{name}: member {m.name!r} is a {kind} file; sdists hold none"
+                        )
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as e:
         raise BuildError(f"{name}: not a readable tar archive ({e})") from None
     except OSError as e:
@@ -481,7 +480,7 @@ def read_build_system(project: Path) -> tuple[list[str], str, list[str]]:
         # PEP 517's fallback for projects that predate pyproject.toml.
         return ["setuptools>=40.8.0"], "setuptools.build_meta:__legacy__", []
     try:
-        import tomllib
+        import tomllib  # novermin (3.11+; older interpreters use tomli below)
     except ImportError:  # Python < 3.11: tomli, if the build requirements bring it
         try:
             import tomli as tomllib

@@ -32,7 +32,7 @@ output that no tool uninstalls or upgrades in place, the manifest already lists 
 installed, and keeping RECORD byte-identical keeps `importlib.metadata.files()` pointing at
 the wheel's own site-packages files.
 
-Runs on Python 3.8+ (the minimum of every action tool; docs/compatibility.md).
+Runs on Python 3.8+ (the minimum of every action tool; docs/sdist-builds.md).
 """
 
 from __future__ import annotations

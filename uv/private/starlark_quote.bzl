@@ -79,6 +79,10 @@ def _container(value, indent, items):
     opening, closing = ("{", "}") if type(value) == "dict" else ("[", "]")
     if not items:
         return opening + closing
+
+    # One short item stays on the line: `tags = ["manual"]`.
+    if len(items) == 1 and len(items[0]) <= 60 and "\n" not in items[0]:
+        return opening + items[0] + closing
     pad = " " * (indent + 4)
     return opening + "\n" + "".join([pad + item + ",\n" for item in items]) + " " * indent + closing
 
@@ -106,8 +110,8 @@ def render_value(value, indent = 0):
     Args:
       value: a string, int, bool, None, an expr(), or a list or dict (string keys) of
         those or of lists and dicts of those (two levels of containers at most).
-      indent: the indentation of the line the value starts on; non-empty lists and dicts
-        span lines, their items indented one level deeper.
+      indent: the indentation of the line the value starts on; lists and dicts of more
+        than one short item span lines, their items indented one level deeper.
 
     Returns:
       Starlark source text.

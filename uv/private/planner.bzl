@@ -102,8 +102,40 @@ def _pick_version(candidates, menv, cache):
                 return pkg
     return None
 
-def _artifact_repo(hub, filename):
-    return "%s__%s" % (hub, repo_safe(filename))
+def _artifact_key(artifact):
+    # Two lock entries are one file only when every field that locates or checks it agrees.
+    return json.encode([artifact["filename"], artifact["url"], artifact["path"], artifact["sha256"]])
+
+def _artifact_repo_names(hub, lockfile, packages):
+    """Names one repository per distinct artifact file of the lock.
+
+    repo_safe() is lossy (`c-1.0+1-...` and `c-1.0.1-...` both become `c_1_0_1_...`), so
+    names that different files would share get a content suffix (the sha256's first 12
+    digits, then a counter if even that is shared). Keys are _artifact_key()s.
+    """
+    groups = {}
+    for pkg in packages:
+        artifacts = pkg["wheels"] + ([pkg["sdist"]] if pkg["sdist"] else [])
+        for a in artifacts:
+            groups.setdefault(repo_safe(a["filename"]), {})[_artifact_key(a)] = a
+    names = {}
+    for base, members in groups.items():
+        if len(members) == 1:
+            names[members.keys()[0]] = "%s__%s" % (hub, base)
+            continue
+        taken = {}
+        for key in sorted(members):
+            name = "%s__%s_%s" % (hub, base, members[key]["sha256"][:12] or "nohash")
+            count = taken.get(name, 0)
+            taken[name] = count + 1
+            names[key] = name if count == 0 else "%s_%d" % (name, count)
+    seen = {}
+    for key, name in names.items():
+        if name in seen:
+            fail(("%s: artifacts %s and %s would share the repository @%s; rename one of " +
+                  "the files or re-lock") % (lockfile, json.decode(seen[name])[0], json.decode(key)[0], name))
+        seen[name] = key
+    return names
 
 def _dep_labels(deps, menv, cache, local_names, extras = []):
     labels = []
@@ -163,25 +195,32 @@ def _platform_independent(parsed_wheels):
     return True
 
 def _artifact_spec(ctx, pkg, artifact):
-    label = ctx.artifact_labels.get(artifact["filename"])
+    key = _artifact_key(artifact)
+    label = ctx.artifact_labels.get(key)
     if label:
         return label
-    repo = _artifact_repo(ctx.hub, artifact["filename"])
-    if repo not in ctx.artifacts:
-        if not artifact["sha256"] and not artifact["path"]:
-            fail("%s: %s %s: %s has no sha256 hash; rules_pyuv only downloads hashed files" %
-                 (ctx.lockfile, pkg["name"], pkg["version"], artifact["filename"]))
-        ctx.artifacts[repo] = {
-            "repo": repo,
-            "filename": artifact["filename"],
-            "url": artifact["url"],
-            "path": artifact["path"],
-            "sha256": artifact["sha256"],
-            "package": pkg["name"],
-            "version": pkg["version"],
-        }
+    repo = ctx.repo_names[key]
+    what = "%s: %s %s: %s" % (ctx.lockfile, pkg["name"], pkg["version"], artifact["filename"])
+    if artifact["url"] and artifact["path"]:
+        # uv writes one of them; taking either silently would hide an edited lock.
+        fail(("%s names both a url (%s) and a path (%s); uv writes one of them. Re-lock " +
+              "(`uv lock`) or keep only the one you mean") % (what, artifact["url"], artifact["path"]))
+    if not artifact["sha256"] and not artifact["path"]:
+        fail("%s has no sha256 hash; rules_pyuv only downloads hashed files" % what)
+    source = pkg["source"]
+    ctx.artifacts[repo] = {
+        "repo": repo,
+        "filename": artifact["filename"],
+        "url": artifact["url"],
+        "path": artifact["path"],
+        "sha256": artifact["sha256"],
+        "package": pkg["name"],
+        "version": pkg["version"],
+        # Credentials may go to the host of the package's own index.
+        "registry": source["value"] if source["kind"] == "registry" else "",
+    }
     label = "@%s//:file" % repo
-    ctx.artifact_labels[artifact["filename"]] = label
+    ctx.artifact_labels[key] = label
     return label
 
 def _unavailable_target(state, message):
@@ -422,6 +461,7 @@ def plan_hub(
         local_names = local_names,
         artifacts = {},
         artifact_labels = {},
+        repo_names = _artifact_repo_names(hub, lockfile, lock["packages"]),
         build_group = group_deps,
         build_overrides = overrides,
     )

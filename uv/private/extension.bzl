@@ -33,7 +33,7 @@ def _uv_impl(module_ctx):
                 root_hubs.append(tag.name)
             lock_path = module_ctx.path(tag.lockfile)
             planned = plan_lock(tag, tag.name, lock_path, module_ctx.read(lock_path))
-            for kwargs in artifact_kwargs(planned.plan, planned.artifact_paths, tag):
+            for kwargs in artifact_kwargs(planned, tag):
                 uv_artifact(**kwargs)
             uv_hub(name = tag.name, hub_name = tag.name, plan = json.encode(planned.plan))
 

@@ -1,10 +1,16 @@
 """Attributes shared by uv_lock (WORKSPACE) and uv.lock (bzlmod), and their use."""
 
+load(":artifact.bzl", "uv_artifact_kwargs")
 load(":hub_render.bzl", "render_hub")
 load(":lock.bzl", "parse_lock")
 load(":planner.bzl", "plan_hub")
 
 LOCK_ATTRS = {
+    "allowed_path_roots": attr.string_list(
+        doc = "Absolute directories outside the lock's repository from which the lock may " +
+              "take path artifacts (`source = { path = ... }`). By default a path must stay " +
+              "inside the repository that holds the lock: the lock is untrusted input.",
+    ),
     "auth_patterns": attr.string_dict(
         doc = "Authorization header patterns per host for the artifact downloads, as in " +
               "http_archive (credentials come from netrc).",
@@ -25,6 +31,11 @@ LOCK_ATTRS = {
         doc = "Dependency group of the lock's root project whose packages are the default " +
               "build requirements of sdists.",
     ),
+    "credential_hosts": attr.string_list(
+        doc = "Hosts, besides those of the lock's registries (`source.registry` of its " +
+              "packages), to which netrc credentials may be sent (over https), e.g. an " +
+              "index's separate file host.",
+    ),
     "lockfile": attr.label(
         mandatory = True,
         allow_single_file = True,
@@ -33,6 +44,11 @@ LOCK_ATTRS = {
     "netrc": attr.string(
         doc = "netrc file with index credentials; default $NETRC, else ~/.netrc.",
     ),
+    "netrc_default": attr.bool(
+        default = False,
+        doc = "Use the netrc `default` entry's credentials, for the hosts in " +
+              "credential_hosts only (never for a host that only the lock names).",
+    ),
     "no_binary_packages": attr.string_list(
         doc = "Packages always built from their sdist, even where the lock lists wheels.",
     ),
@@ -40,6 +56,50 @@ LOCK_ATTRS = {
         doc = "Default target Python version (\"3.11\"); default: the lowest the lock allows.",
     ),
 }
+
+def _normalize(path):
+    """Resolves "." and ".." of an absolute path textually; None if it climbs above the root."""
+    prefix = ""
+    if path[1:3] == ":/":
+        # A Windows drive path, as Bazel writes them: "C:/x".
+        prefix, path = path[:2], path[2:]
+    if not path.startswith("/"):
+        return None
+    parts = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return prefix + "/" + "/".join(parts)
+
+def _is_absolute(path):
+    return path.startswith("/") or path[1:3] == ":/"
+
+def _inside(path, root):
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+def _repository_root(lockfile, lock_path):
+    """The directory of the repository that holds the lock (the workspace, usually)."""
+    depth = 1 + (len(lockfile.package.split("/")) if lockfile.package else 0)
+    return _normalize("/".join(str(lock_path).split("/")[:-depth]))
+
+def _local_path(artifact, attrs, hub, lock_dir, roots):
+    """The absolute path of a path artifact, which must stay inside one of roots."""
+    raw = artifact["path"]
+    joined = raw if _is_absolute(raw) else "%s/%s" % (lock_dir, raw)
+    path = _normalize(joined)
+    for root in roots:
+        if path and _inside(path, root):
+            return path
+    fail(("%s: %s %s: the path artifact \"%s\" is outside %s, the repository that holds " +
+          "the lock. A lock may only name local files inside its own repository; if this " +
+          "file is meant, add its directory to allowed_path_roots of hub \"%s\".") %
+         (str(attrs.lockfile), artifact["package"], artifact["version"], raw, roots[0], hub))
 
 def plan_lock(attrs, hub, lock_path, text):
     """Parses a lock and plans its hub from front-door attributes.
@@ -51,8 +111,10 @@ def plan_lock(attrs, hub, lock_path, text):
       text: the lock's content.
 
     Returns:
-      A struct with `plan` (planner.bzl), `files` (the hub's files) and
-      `artifact_paths` (absolute paths of path-sourced artifacts, by repository).
+      A struct with `plan` (planner.bzl), `files` (the hub's files) and `artifacts`:
+      the plan's artifacts with "lockfile" and, for path artifacts, the absolute "path"
+      (checked to stay inside the lock's repository or allowed_path_roots), ready for
+      uv_artifact_kwargs.
     """
     lockfile = str(attrs.lockfile)
     plan = plan_hub(
@@ -65,32 +127,45 @@ def plan_lock(attrs, hub, lock_path, text):
         build_dependencies = attrs.build_dependencies,
         console_scripts = attrs.console_scripts,
     )
-    paths = {}
+    roots = [_repository_root(attrs.lockfile, lock_path)]
+    for root in attrs.allowed_path_roots:
+        if not _is_absolute(root) or not _normalize(root):
+            fail("hub \"%s\": allowed_path_roots entry \"%s\" is not an absolute path" % (hub, root))
+        roots.append(_normalize(root))
+    lock_dir = str(lock_path.dirname)
+    artifacts = []
     for a in plan["artifacts"]:
+        artifact = dict(a)
+        artifact["lockfile"] = lockfile
         if a["path"]:
-            paths[a["repo"]] = a["path"] if a["path"].startswith("/") else "%s/%s" % (lock_path.dirname, a["path"])
-    return struct(plan = plan, files = render_hub(plan), artifact_paths = paths)
+            artifact["path"] = _local_path(a, attrs, hub, lock_dir, roots)
+        artifacts.append(artifact)
+    return struct(plan = plan, files = render_hub(plan), artifacts = artifacts)
 
-def artifact_kwargs(plan, artifact_paths, attrs):
-    """Yields the uv_artifact keyword arguments of every artifact of a plan.
+def front_door_settings(attrs):
+    """The front-door attributes uv_artifact_kwargs reads, as a dict.
 
     Args:
-      plan: the plan.
-      artifact_paths: from plan_lock.
-      attrs: the front door's attributes (for netrc and auth_patterns).
+      attrs: the uv_lock attributes or the uv.lock tag.
+
+    Returns:
+      A dict; the hub's repositories.bzl holds it as a literal.
+    """
+    return {
+        "auth_patterns": dict(attrs.auth_patterns),
+        "credential_hosts": list(attrs.credential_hosts),
+        "netrc": attrs.netrc,
+        "netrc_default": attrs.netrc_default,
+    }
+
+def artifact_kwargs(planned, attrs):
+    """The uv_artifact keyword arguments of every artifact of a planned lock.
+
+    Args:
+      planned: from plan_lock.
+      attrs: the front door's attributes.
 
     Returns:
       A list of dicts.
     """
-    return [{
-        "name": a["repo"],
-        "filename": a["filename"],
-        "urls": [a["url"]] if a["url"] else [],
-        "path": artifact_paths.get(a["repo"], ""),
-        "sha256": a["sha256"],
-        "package": a["package"],
-        "version": a["version"],
-        "lockfile": plan["lockfile"],
-        "netrc": attrs.netrc,
-        "auth_patterns": attrs.auth_patterns,
-    } for a in plan["artifacts"]]
+    return [uv_artifact_kwargs(a, attrs) for a in planned.artifacts]

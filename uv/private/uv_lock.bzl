@@ -1,7 +1,7 @@
 """uv_lock: the WORKSPACE front door (Bazel 4.2 – 6)."""
 
 load(":hub_render.bzl", "render_install_deps")
-load(":lock_attrs.bzl", "LOCK_ATTRS", "plan_lock")
+load(":lock_attrs.bzl", "LOCK_ATTRS", "front_door_settings", "plan_lock")
 
 def _uv_lock_impl(rctx):
     lock_path = rctx.path(rctx.attr.lockfile)
@@ -9,7 +9,11 @@ def _uv_lock_impl(rctx):
     rctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % rctx.name)
     for path, content in planned.files.items():
         rctx.file(path, content)
-    rctx.file("repositories.bzl", render_install_deps(planned.plan, planned.artifact_paths))
+    rctx.file("repositories.bzl", render_install_deps(
+        planned.plan,
+        planned.artifacts,
+        front_door_settings(rctx.attr),
+    ))
 
 uv_lock = repository_rule(
     implementation = _uv_lock_impl,

@@ -60,7 +60,7 @@ def _py_executable_impl(ctx):
     entries = [ctx.workspace_name] + info.imports.to_list()
     entries += [runfiles_path(ctx, t) + "/site-packages" for t in info.site_packages.to_list()]
     if python.interpreter:
-        interpreter = "\"$r/%s\"" % runfiles_path(ctx, python.interpreter)
+        interpreter = "\"$r\"/" + _shell_quote(runfiles_path(ctx, python.interpreter))
     else:
         interpreter = _shell_quote(python.interpreter_path)
     env = dict(ctx.attr.launcher_env)
@@ -80,10 +80,11 @@ def _py_executable_impl(ctx):
                 for a in ctx.attr.launcher_args
             ]),
             "{{ENV}}": "\n".join(["export %s=%s" % (k, _shell_quote(env[k])) for k in sorted(env)]),
-            "{{MAIN}}": runfiles_path(ctx, main),
+            # Paths are quoted words after "$r"/, so no character of a file name can run.
+            "{{MAIN}}": _shell_quote(runfiles_path(ctx, main)),
             "{{PYTHON}}": interpreter,
-            "{{PYTHONPATH}}": ":".join(["$r/" + e for e in entries]),
-            "{{WORKSPACE}}": ctx.workspace_name,
+            "{{PYTHONPATH}}": ":".join(["\"$r\"/" + _shell_quote(e) for e in entries]),
+            "{{WORKSPACE}}": _shell_quote(ctx.workspace_name),
         },
         is_executable = True,
     )

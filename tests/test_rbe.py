@@ -12,7 +12,11 @@ cache; a worker killed mid-action is replaced and the build completes (BuildGrid
 requeues the lost job when the bot id reconnects); with no arm64 worker the arm64 action
 waits in the queue (never runs on amd64) and completes once one connects.
 
-Needs root, binfmt_misc with qemu-aarch64, and tools/rbe/setup; skipped otherwise.
+The queue is read from the scheduler's own database (BuildGrid's `jobs` table) and what
+ran where from the workers' logs, never from timing alone.
+
+Needs root, binfmt_misc with qemu-aarch64, and tools/rbe/setup: skipped without them,
+failed in CI (CI=true), where tools/setup provides them.
 """
 
 from __future__ import annotations
@@ -28,35 +32,48 @@ from pathlib import Path
 import pytest
 
 from tests.support.bazel import REPO_ROOT, read_execution_log, spawn_properties
+from tests.support.prerequisites import require
+from tools import rbe_example
 
 TESTDATA = Path(__file__).parent / "testdata" / "rbe"
 RBE = REPO_ROOT / "tools" / "rbe"
 # The module's own cluster (tools/rbe honours RBE_RUN_DIR), apart from one you may have
 # started yourself in .cache/rbe/run.
 RUN = REPO_ROOT / ".cache" / "rbe" / "test-run"
-BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
-CPU = {"amd64": "x86_64", "arm64": "aarch64"}
+PSQL = Path("/usr/lib/postgresql/15/bin/psql")
+# BuildGrid's job stages (REAPI ExecutionStage values).
+QUEUED, EXECUTING, COMPLETED = 2, 3, 4
 
 
-def _unavailable() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root (the arm64 worker chroots; PostgreSQL runs as the postgres user)"
-    if not BINFMT.exists():
-        return f"no qemu-aarch64 binfmt handler ({BINFMT}); run tools/rbe/setup"
-    flags = [line for line in BINFMT.read_text().splitlines() if line.startswith("flags:")]
-    if not flags or "F" not in flags[0]:
-        return f"the qemu-aarch64 binfmt handler lacks flag F ({flags}); run tools/rbe/setup"
-    for need in (".cache/rbe/venv/bin/bgd", ".cache/rbe/arm64-rootfs.tar.zst"):
-        if not (REPO_ROOT / need).exists():
-            return f"{need} is missing; run tools/rbe/setup"
-    return None
+def _cpus() -> dict[str, str]:
+    """`uname -m` of each worker's machine, by the Arch it advertises: the host's own
+    for amd64, the arm64 root's (run under qemu-user) for arm64."""
+    return {"amd64": os.uname().machine, "arm64": "aarch64"}
 
 
-pytestmark = [
-    pytest.mark.rbe,
-    pytest.mark.bazel,
-    pytest.mark.skipif(_unavailable() is not None, reason=str(_unavailable())),
-]
+CPU = _cpus()
+
+
+def _python_version() -> str:
+    """major.minor of /usr/bin/python3, the interpreter of the example's platforms (the
+    arm64 root is the same Debian release)."""
+    out = subprocess.run(
+        ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+PY = _python_version()
+
+pytestmark = [pytest.mark.rbe, pytest.mark.bazel]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _prerequisites():
+    require(rbe_example.unavailable())
 
 
 def rbe(*args: str) -> str:
@@ -185,7 +202,7 @@ def test_action_runs_on_the_worker_of_the_target_arch(rbe_workspace, tmp_path, a
     )
     assert "1 remote" in proc.stderr, proc.stderr
     cpu = CPU[arch]
-    assert facts(ws, "probe.txt") == ["linux", cpu, cpu, cpu, "3.11", ws.salt]
+    assert facts(ws, "probe.txt") == ["linux", cpu, cpu, cpu, PY, ws.salt]
     (spawn,) = probe_spawns(tmp_path / "exec.json")
     assert spawn["runner"] == "remote"
     assert spawn["remoteCacheHit"] is False
@@ -199,14 +216,7 @@ def test_both_platforms_in_one_build(rbe_workspace, tmp_path):
     remote_build(ws, tmp_path / "exec.json", "//:probe_both")
     by_arch = facts_by_arch(ws, tmp_path / "exec.json")
     for arch, cpu in CPU.items():
-        assert by_arch[arch] == [
-            "linux",
-            cpu,
-            cpu,
-            cpu,
-            "3.11",
-            ws.salt,
-        ]
+        assert by_arch[arch] == ["linux", cpu, cpu, cpu, PY, ws.salt]
     spawns = probe_spawns(tmp_path / "exec.json")
     assert sorted(spawn_properties(s)["Arch"] for s in spawns) == ["amd64", "arm64"]
     assert {s["runner"] for s in spawns} == {"remote"}
@@ -231,6 +241,51 @@ def test_clean_rebuild_is_served_by_the_remote_cache(rbe_workspace, tmp_path):
         assert wl.runs() == [], wl.new_lines()
 
 
+def jobs(salt: str) -> list[dict]:
+    """The scheduler's jobs whose command names `salt`, read from BuildGrid's database:
+    stage, assigned, worker_name and the platform properties the job must match."""
+    port = (RUN / "postgres.port").read_text().strip()
+    query = (
+        "SELECT j.name, j.stage, j.assigned, coalesce(j.worker_name, ''), "
+        "string_agg(p.key || '=' || p.value, ',' ORDER BY p.key) "
+        "FROM jobs j "
+        "LEFT JOIN job_platforms jp ON jp.job_name = j.name "
+        "LEFT JOIN platform_properties p ON p.id = jp.platform_id "
+        f"WHERE j.command LIKE '%{salt}%' GROUP BY j.name"
+    )
+    proc = subprocess.run(
+        [str(PSQL), "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-At", "-F", "\t"]
+        + ["-c", query],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    rows = []
+    for line in proc.stdout.splitlines():
+        name, stage, assigned, worker, platform = line.split("\t")
+        rows.append(
+            {
+                "name": name,
+                "stage": int(stage),
+                "assigned": assigned == "t",
+                "worker": worker,
+                "platform": dict(kv.split("=", 1) for kv in platform.split(",") if kv),
+            }
+        )
+    return rows
+
+
+def action_processes(salt: str) -> list[int]:
+    """PIDs of processes whose command line carries the salt: the probe's action (under
+    the arm64 root, qemu-user runs it with its argv, so it shows in the host's /proc)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        if salt.encode() in _read(cmdline) and int(cmdline.parent.name) != os.getpid():
+            pids.append(int(cmdline.parent.name))
+    return pids
+
+
 def test_killed_worker_is_replaced_and_the_build_completes(rbe_workspace, tmp_path):
     """SIGKILL the arm64 worker while it runs a 20 s action; `tools/rbe/up` starts a new
     one with the same bot id, BuildGrid requeues the lost job to it, and Bazel's build
@@ -245,23 +300,29 @@ def test_killed_worker_is_replaced_and_the_build_completes(rbe_workspace, tmp_pa
         "//:slow_probe",
         "--platforms=//platforms:linux_arm64",
     )
+    # Mid-action: the worker logged the run, its process is alive (in /proc) and the
+    # scheduler has the job executing.
     wait_until(lambda: log.runs(), 120, "the arm64 worker to start the action")
-    time.sleep(2)
+    wait_until(lambda: action_processes(ws.salt), 30, "the action's process to appear")
+    (job,) = jobs(ws.salt)
+    assert job["stage"] == EXECUTING, job
+    assert os.path.exists(ws.bin_path("slow_probe.txt")) is False
     pid = int((RUN / "worker-arm64.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not Path(f"/proc/{pid}").exists(), 10, "the worker to die")
-    # The action died with its worker (setpriv --pdeathsig): nothing is left behind.
-    time.sleep(1)
-    salt = ws.salt.encode()
-    assert not [p for p in Path("/proc").glob("[0-9]*/cmdline") if salt in _read(p)]
+    # The action dies with its worker (setpriv --pdeathsig): nothing is left behind.
+    wait_until(lambda: not action_processes(ws.salt), 10, "the action to die with the worker")
     assert thread.is_alive(), outcome
+    assert not ws.bin_path("slow_probe.txt").exists()
     rbe("up", "--workers", "arm64")
     thread.join(timeout=300)
     assert not thread.is_alive(), "the build did not finish after the worker came back"
     assert "error" not in outcome, outcome.get("error")
     assert facts(ws, "slow_probe.txt")[:4] == ["linux", "aarch64", "aarch64", "aarch64"]
-    # Ran twice: the killed attempt and the requeued one.
+    # Ran twice: the killed attempt and the requeued one; one job in the scheduler.
     assert len(log.runs()) == 2, log.new_lines()
+    (job,) = jobs(ws.salt)
+    assert job["stage"] == COMPLETED, job
 
 
 def _read(path: Path) -> bytes:
@@ -272,8 +333,8 @@ def _read(path: Path) -> bytes:
 
 
 def test_without_an_arm64_worker_the_arm64_action_waits(rbe_workspace, tmp_path):
-    """With only the amd64 worker connected, an arm64 action stays queued (it never runs
-    on amd64); it runs as soon as an arm64 worker connects."""
+    """With only the amd64 worker connected, an arm64 action stays queued in the
+    scheduler (it never runs on amd64); it runs as soon as an arm64 worker connects."""
     ws = rbe_workspace
     rbe("down", "--workers", "arm64")
     amd64 = WorkerLog("amd64")
@@ -281,7 +342,18 @@ def test_without_an_arm64_worker_the_arm64_action_waits(rbe_workspace, tmp_path)
     thread, outcome = in_background(
         remote_build, ws, tmp_path / "exec.json", "//:probe", "--platforms=//platforms:linux_arm64"
     )
-    thread.join(timeout=20)
+    wait_until(
+        lambda: jobs(ws.salt) or not thread.is_alive(), 120, "the scheduler to queue the job"
+    )
+    assert thread.is_alive(), f"the build ended without an arm64 worker: {outcome}"
+    (job,) = jobs(ws.salt)
+    assert job["platform"] == {"Arch": "arm64", "OSFamily": "Linux"}, job
+    # An idle amd64 worker polls the scheduler all along: the job is still queued and
+    # unassigned after several of its polls.
+    for _ in range(10):
+        (job,) = jobs(ws.salt)
+        assert (job["stage"], job["assigned"], job["worker"]) == (QUEUED, False, ""), job
+        time.sleep(0.5)
     assert thread.is_alive(), f"the build ended without an arm64 worker: {outcome}"
     assert not ws.bin_path("probe.txt").exists()
     assert amd64.runs() == [], amd64.new_lines()
@@ -294,3 +366,5 @@ def test_without_an_arm64_worker_the_arm64_action_waits(rbe_workspace, tmp_path)
     assert facts(ws, "probe.txt")[:4] == ["linux", "aarch64", "aarch64", "aarch64"]
     assert len(arm64.runs()) == 1
     assert amd64.runs() == [], amd64.new_lines()
+    (job,) = jobs(ws.salt)
+    assert job["stage"] == COMPLETED and "arm64" in job["worker"], job

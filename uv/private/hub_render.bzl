@@ -163,7 +163,12 @@ def _render_package(plan, pkg):
             ("tags", ["manual"]),
         ]))
     for extra in sorted(pkg["extras"]):
-        deps = {k: [":" + pkg["label"]] + v for k, v in pkg["extras"][extra].items()}
+        # An extra may name its own package (`pkg[all]` needs `pkg[cli]`): once is enough.
+        own = "//" + pkg["label"]
+        deps = {
+            k: [":" + pkg["label"]] + [d for d in v if d != own]
+            for k, v in pkg["extras"][extra].items()
+        }
         lines.append(_target("uv_package", [
             ("name", "extra_" + extra),
             ("package", pkg["name"]),

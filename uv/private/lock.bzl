@@ -523,7 +523,7 @@ def _package(ctx, raw, index):
     }
 
 def _requires_python(ctx, value):
-    at = ctx.root_keys.get("requires-python", (1, 1))
+    at = _loc(-1, "requires-python")
     if type(value) != "string":
         _refuse(ctx, at, "requires-python", "must be a string, got %s; %s" % (_show(value), _FIX))
     for item in value.split(","):
@@ -580,7 +580,7 @@ def lock_from_toml(doc, filename, positions = None, text = ""):
             ) % (_show(seen[key]["value"]), _show(pkg["source"]["value"])))
         seen[key] = pkg["source"]
     markers = doc.get("resolution-markers", [])
-    _markers(ctx, markers, root_keys.get("resolution-markers", (1, 1)), "resolution-markers", "resolution-markers")
+    _markers(ctx, markers, _loc(-1, "resolution-markers"), "resolution-markers", "resolution-markers")
     revision = doc.get("revision", 0)
     if type(revision) != "int":
         at = root_keys.get("revision", (1, 1))

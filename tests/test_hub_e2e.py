@@ -292,8 +292,17 @@ def test_private_index_credentials_come_from_netrc_only(
     try:
         # A fresh repository cache, so no earlier download can stand in for this one.
         fresh = [f"--repository_cache={base / 'repo-cache'}", "--repo_env=HOME=" + str(base)]
+        seen = len(auth_package_index.requests)
         denied = ws.run("build", "@pypi//purepkg:whl", *fresh, check=False)
         assert denied.returncode != 0
+        # Denied by the index (401, no credentials sent), not any other download error.
+        wheel_requests = [
+            (method, status)
+            for method, path, status in auth_package_index.requests[seen:]
+            if path.endswith("/purepkg-1.0.0-py3-none-any.whl")
+        ]
+        assert wheel_requests and set(wheel_requests) == {("GET", 401)}, wheel_requests
+        assert "401 Unauthorized" in denied.stderr, denied.stderr
         assert "could not fetch purepkg-1.0.0-py3-none-any.whl (purepkg 1.0.0" in denied.stderr
         assert "put its credentials in ~/.netrc (or $NETRC)" in denied.stderr
 

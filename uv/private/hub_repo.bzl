@@ -1,9 +1,10 @@
 """uv_hub: the hub repository created by the bzlmod extension from a ready plan."""
 
 load(":hub_render.bzl", "render_hub")
+load(":starlark_quote.bzl", "quote")
 
 def _uv_hub_impl(rctx):
-    rctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % rctx.attr.hub_name)
+    rctx.file("WORKSPACE", "workspace(name = %s)\n" % quote(rctx.attr.hub_name))
     for path, content in render_hub(json.decode(rctx.attr.plan)).items():
         rctx.file(path, content)
 

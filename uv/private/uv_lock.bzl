@@ -2,11 +2,12 @@
 
 load(":hub_render.bzl", "render_install_deps")
 load(":lock_attrs.bzl", "LOCK_ATTRS", "front_door_settings", "plan_lock")
+load(":starlark_quote.bzl", "quote")
 
 def _uv_lock_impl(rctx):
     lock_path = rctx.path(rctx.attr.lockfile)
     planned = plan_lock(rctx.attr, rctx.name, lock_path, rctx.read(lock_path))
-    rctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % rctx.name)
+    rctx.file("WORKSPACE", "workspace(name = %s)\n" % quote(rctx.name))
     for path, content in planned.files.items():
         rctx.file(path, content)
     rctx.file("repositories.bzl", render_install_deps(

@@ -3,7 +3,9 @@
 Every workspace gets its own output base (under the test's tmp dir) but shares the
 install base, repository cache and disk cache of the session, so analysis is real and
 repeated fetches and actions are cheap. The Bazel server a workspace starts is shut down
-by the workspace's `close()`.
+by the workspace's `close()`. Builds run with the forward-compatibility lane's
+--incompatible_* flags on (tools/bazel4/bazelrc.in); RULES_PYUV_BAZEL4_DEFAULTS=1 runs
+them with Bazel 4.2.3's own defaults instead (tools/test does for a few tests).
 """
 
 from __future__ import annotations
@@ -100,6 +102,10 @@ class BazelWorkspace:
                 "--curses=no",
                 "--show_progress_rate_limit=5",
             ]
+            if os.environ.get("RULES_PYUV_BAZEL4_DEFAULTS") == "1" and command != "fetch":
+                # The forward-compatibility lane's flags are on by default
+                # (tools/bazel4/bazelrc.in); this runs with 4.2.3's own defaults.
+                flags.append("--config=bazel4_defaults")
         argv = [str(BAZEL), *self._startup(), command, *flags, *args]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
         proc = subprocess.run(

@@ -6,8 +6,12 @@ user would; further packages added to the copy cover env/args/data, py_venv and 
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
+import tomllib
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,15 +24,44 @@ pytestmark = pytest.mark.bazel
 
 EXAMPLE = REPO_ROOT / "e2e" / "example"
 
-EXPECTED_LINES = [
-    "machine: x86_64",
-    "purepkg: purepkg 1.0.0 py3-none-any",
-    "markerpkg: markerpkg 1.0.0 py3-none-any",
-    "mixed_case_pkg (extra cli): Mixed.Case_Pkg 0.1.0 py3-none-any",
-    "platpkg: platpkg 1.0.0 cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
-    "splitpkg: splitpkg 1.0.0 py3-none-any",
-    "nativepkg: 2 + 3 = 5 (compiled for x86_64)",
-]
+
+def _python_tag() -> str:
+    """cpXY of /usr/bin/python3, the interpreter of the example's platforms."""
+    out = subprocess.run(
+        ["/usr/bin/python3", "-c", "import sys; print('cp%d%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def _splitpkg_version(machine: str) -> str:
+    """The splitpkg pin that e2e/example/pyproject.toml selects for platform_machine."""
+    project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())["project"]
+    for dep in project["dependencies"]:
+        found = re.fullmatch(r"splitpkg==(\S+); platform_machine == '(\w+)'", dep)
+        if found and found.group(2) == machine:
+            return found.group(1)
+    raise AssertionError(f"e2e/example/pyproject.toml pins no splitpkg for {machine}")
+
+
+def expected_lines(machine: str) -> list[str]:
+    """What the example app prints on a Linux machine whose `uname -m` is `machine`."""
+    cp = _python_tag()
+    return [
+        f"machine: {machine}",
+        "purepkg: purepkg 1.0.0 py3-none-any",
+        "markerpkg: markerpkg 1.0.0 py3-none-any",
+        "mixed_case_pkg (extra cli): Mixed.Case_Pkg 0.1.0 py3-none-any",
+        f"platpkg: platpkg 1.0.0 {cp}-{cp}-manylinux_2_17_{machine}.manylinux2014_{machine}",
+        f"splitpkg: splitpkg {_splitpkg_version(machine)} py3-none-any",
+        f"nativepkg: 2 + 3 = 5 (compiled for {machine})",
+    ]
+
+
+# This machine's.
+EXPECTED_LINES = expected_lines(os.uname().machine)
 
 EXTRA_BUILD = """\
 load("@rules_pyuv//py:defs.bzl", "py_binary", "py_console_script_binary")
@@ -146,18 +179,46 @@ def test_pytest_from_the_lock_passes_and_a_failing_test_fails(example):
 
 
 def test_editing_app_code_reinstalls_and_rebuilds_no_package(example, tmp_path):
-    log1, log2 = tmp_path / "first.json", tmp_path / "second.json"
-    example.run("build", "//app:app", f"--execution_log_json_file={log1}")
-    report = example.root / "app" / "report.py"
-    original = report.read_text()
+    """Adding a module to the app's library and using it rebuilds the app (its runfiles),
+    and nothing of the packages: no wheel install, no sdist build."""
+    example.run("build", "//app:app")
+    report, build = example.root / "app" / "report.py", example.root / "app" / "BUILD.bazel"
+    originals = {report: report.read_text(), build: build.read_text()}
+    marker = f"edited {uuid.uuid4().hex[:8]}"
+    log, explain = tmp_path / "exec.json", tmp_path / "explain.txt"
     try:
-        report.write_text(original + "\n# edited\n")
-        example.run("build", "//app:app", f"--execution_log_json_file={log2}")
-        mnemonics = [s.get("mnemonic") for s in read_execution_log(log2)]
+        (example.root / "app" / "edit.py").write_text(f"LINE = {marker!r}\n")
+        report.write_text(
+            originals[report]
+            + "\n\n_lines = lines\n\n\ndef lines() -> list[str]:\n"
+            + "    from app import edit\n\n    return _lines() + [edit.LINE]\n"
+        )
+        build.write_text(
+            originals[build].replace('srcs = ["report.py"]', 'srcs = ["report.py", "edit.py"]', 1)
+        )
+        example.run(
+            "build",
+            "//app:app",
+            f"--execution_log_json_file={log}",
+            f"--explain={explain}",
+            "--verbose_explanations",
+        )
+        # The edit was picked up: Bazel executed the app's actions, and only those.
+        executed = [
+            x
+            for x in explain.read_text().splitlines()
+            if x.startswith("Executing action") and "BazelWorkspaceStatusAction" not in x
+        ]
+        assert executed, explain.read_text()
+        assert all("//app:" in x or "app/app" in x for x in executed), executed
+        mnemonics = [s.get("mnemonic") for s in read_execution_log(log)]
         assert "PyWheelInstall" not in mnemonics and "PySdistBuild" not in mnemonics, mnemonics
-        assert example.run("run", "//app:app").stdout.splitlines() == EXPECTED_LINES
+        # The edited code runs.
+        assert example.run("run", "//app:app").stdout.splitlines() == EXPECTED_LINES + [marker]
     finally:
-        report.write_text(original)
+        for path, text in originals.items():
+            path.write_text(text)
+        (example.root / "app" / "edit.py").unlink(missing_ok=True)
 
 
 def test_py_venv_is_a_working_virtual_environment(example, tmp_path):

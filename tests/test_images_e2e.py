@@ -12,12 +12,15 @@ tools/images/setup, arm64 from tools/rbe/setup.
   app's lines; a clean rebuild without caches gives the same index digest.
 - The multi-arch index (linux_amd64 + linux_arm64 in one `bazel build`): needs the local
   remote-execution cluster (tools/rbe), because the example's C-extension sdist must be
-  compiled on an arm64 machine; skipped when it cannot run. skopeo shows both platforms;
-  the arm64 image runs under qemu-user (binfmt) in a chroot and reports aarch64 from
-  Python and from the compiled extension; a clean rebuild gives the same digest.
+  compiled on an arm64 machine. skopeo shows both platforms; the arm64 image runs under
+  qemu-user (binfmt) in a chroot and reports aarch64 from Python and from the compiled
+  extension; a clean rebuild gives the same digest.
+- A multi-platform base: each platform's image gets that platform's base, and both run
+  (arm64 under qemu-user).
 - Bad bases (wrong architecture, no Python) fail the build with a clear message.
 
-Needs root (chroot, umoci), skopeo, umoci, zstd and tools/images/setup.
+Needs root (chroot, umoci), skopeo, umoci, zstd and tools/images/setup; the arm64 parts
+also what tools/rbe/setup provides. Skipped without them, failed in CI (CI=true).
 """
 
 from __future__ import annotations
@@ -36,36 +39,24 @@ from pathlib import Path
 import pytest
 
 from tests.support.bazel import REPO_ROOT, BazelWorkspace, read_execution_log, spawn_properties
+from tests.support.prerequisites import require
 from tests.support.uvlock import uv_lock
+from tests.test_example_e2e import expected_lines
+from tools import rbe_example
 
 TESTDATA = Path(__file__).parent / "testdata" / "images"
 EXAMPLE = REPO_ROOT / "e2e" / "example"
 AMD64_ROOTFS = REPO_ROOT / ".cache" / "images" / "amd64-rootfs.tar.zst"
-ARM64_ROOTFS = REPO_ROOT / ".cache" / "rbe" / "arm64-rootfs.tar.zst"
+ARM64_ROOTFS = rbe_example.tools_dir() / "arm64-rootfs.tar.zst"
 RBE = REPO_ROOT / "tools" / "rbe"
 # This module's own cluster, apart from one you or tests/test_rbe.py may run.
 RBE_RUN = REPO_ROOT / ".cache" / "rbe" / "images-run"
-BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
 REF_NAME = "org.opencontainers.image.ref.name"
 
-EXPECTED_AMD64 = [
-    "machine: x86_64",
-    "purepkg: purepkg 1.0.0 py3-none-any",
-    "markerpkg: markerpkg 1.0.0 py3-none-any",
-    "mixed_case_pkg (extra cli): Mixed.Case_Pkg 0.1.0 py3-none-any",
-    "platpkg: platpkg 1.0.0 cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
-    "splitpkg: splitpkg 1.0.0 py3-none-any",
-    "nativepkg: 2 + 3 = 5 (compiled for x86_64)",
-]
-EXPECTED_ARM64 = [
-    "machine: aarch64",
-    "purepkg: purepkg 1.0.0 py3-none-any",
-    "markerpkg: markerpkg 1.0.0 py3-none-any",
-    "mixed_case_pkg (extra cli): Mixed.Case_Pkg 0.1.0 py3-none-any",
-    "platpkg: platpkg 1.0.0 cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64",
-    "splitpkg: splitpkg 2.0.0 py3-none-any",
-    "nativepkg: 2 + 3 = 5 (compiled for aarch64)",
-]
+# What the example app prints in each image (the machine names are Linux's for amd64 and
+# arm64).
+EXPECTED_AMD64 = expected_lines("x86_64")
+EXPECTED_ARM64 = expected_lines("aarch64")
 
 
 def _unavailable() -> str | None:
@@ -80,22 +71,19 @@ def _unavailable() -> str | None:
 
 
 def _rbe_unavailable() -> str | None:
-    if not BINFMT.exists():
-        return f"no qemu-aarch64 binfmt handler ({BINFMT}); run tools/rbe/setup"
-    flags = [line for line in BINFMT.read_text().splitlines() if line.startswith("flags:")]
-    if not flags or "F" not in flags[0]:
-        return f"the qemu-aarch64 binfmt handler lacks flag F ({flags}); run tools/rbe/setup"
-    for need in (RBE / "up", RBE / "down", ARM64_ROOTFS, REPO_ROOT / ".cache/rbe/venv/bin/bgd"):
-        if not need.exists():
-            return f"{need.relative_to(REPO_ROOT)} is missing; run tools/rbe/setup"
-    return None
+    reason = rbe_example.unavailable()
+    if reason is None and not ARM64_ROOTFS.exists():
+        reason = f"{ARM64_ROOTFS} is missing; run tools/rbe/setup"
+    return reason
 
 
-pytestmark = [
-    pytest.mark.bazel,
-    pytest.mark.images,
-    pytest.mark.skipif(_unavailable() is not None, reason=str(_unavailable())),
-]
+pytestmark = [pytest.mark.bazel, pytest.mark.images]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _prerequisites():
+    """Skipped without root, the image tools and tools/images/setup; failed in CI."""
+    require(_unavailable())
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -238,7 +226,8 @@ def bases(tmp_path_factory):
             f"--out={out}",
         )
         layouts[f"tiny_{arch}"] = out
-    # A multi-platform base (an image index): the amd64 Debian root and the tiny arm64 one.
+    # A multi-platform base (an image index): the Debian roots of both architectures
+    # (the tiny arm64 one without tools/rbe/setup; the test that uses it needs the real one).
     spec = {
         "tag": "latest",
         "images": [
@@ -253,7 +242,10 @@ def bases(tmp_path_factory):
                 "workdir": "/",
                 "source": "tests/test_images_e2e.py",
             }
-            for arch, variant, name in (("amd64", "", "amd64"), ("arm64", "v8", "tiny_arm64"))
+            for arch, variant, name in (
+                ("amd64", "", "amd64"),
+                ("arm64", "v8", "arm64" if "arm64" in layouts else "tiny_arm64"),
+            )
         ],
     }
     (root / "multi.json").write_text(json.dumps(spec))
@@ -282,6 +274,7 @@ def ws(tmp_path_factory, bazel_caches, package_index, uv_cache_dir, bases):
     (workspace.root / "WORKSPACE").write_text(text)
     workspace.write("BUILD.base", (TESTDATA / "BUILD.base").read_text())
     workspace.append("app/BUILD.bazel", (TESTDATA / "BUILD.images").read_text())
+    shutil.copy(TESTDATA / "plain.py", workspace.root / "app" / "plain.py")
     shutil.copytree(TESTDATA / "hermetic", workspace.root / "hermetic")
     uv_lock(workspace.root, package_index.url, cache_dir=uv_cache_dir)
     yield workspace
@@ -387,14 +380,31 @@ def test_clean_rebuild_gives_the_same_index_digest(ws, tmp_path):
     assert ws.bin_path("app/app_amd64/index.json").read_bytes() == index_json
 
 
-def test_a_multi_platform_base_gives_each_platform_its_image(ws, bases):
+def test_a_multi_platform_base_gives_each_platform_its_image(ws, bases, scratch):
+    # The arm64 image runs under qemu-user: it needs what the arm64 worker needs.
+    require(_rbe_unavailable())
     ws.run("build", "//app:app_multi_base")
     layout = ws.bin_path("app/app_multi_base")
-    config = json.loads(run("skopeo", "inspect", "--config", f"oci:{layout}:latest").stdout)
-    base = json.loads(run("skopeo", "inspect", "--config", f"oci:{bases['amd64']}:latest").stdout)
-    assert config["architecture"] == "amd64"
-    assert config["rootfs"]["diff_ids"][:1] == base["rootfs"]["diff_ids"]
-    assert len(config["rootfs"]["diff_ids"]) == 3
+    index = index_of(layout, "latest")
+    assert [m["platform"] for m in index["manifests"]] == [
+        {"architecture": "amd64", "os": "linux"},
+        {"architecture": "arm64", "os": "linux", "variant": "v8"},
+    ]
+    for arch, machine in (("amd64", "x86_64"), ("arm64", "aarch64")):
+        inspect = ["skopeo", f"--override-arch={arch}", "inspect", "--config"]
+        config = json.loads(run(*inspect, f"oci:{layout}:latest").stdout)
+        base = json.loads(run(*inspect, f"oci:{bases['multi']}:latest").stdout)
+        own = json.loads(run(*inspect, f"oci:{bases[arch]}:latest").stdout)
+        assert config["architecture"] == arch, config
+        # That platform's base image out of the index: its layers, then packages and app.
+        assert base["rootfs"]["diff_ids"] == own["rootfs"]["diff_ids"]
+        assert (
+            config["rootfs"]["diff_ids"][: len(base["rootfs"]["diff_ids"])]
+            == (base["rootfs"]["diff_ids"])
+        )
+        bundle = unpack(layout, "latest", scratch / arch, arch=arch)
+        assert run_entrypoint(bundle).stdout.splitlines() == [f"machine: {machine}"]
+    assert not mounts_below(scratch)
 
 
 def test_a_base_for_another_architecture_fails_the_build(ws):
@@ -439,11 +449,11 @@ def cluster():
     """The endpoint of a local remote-execution cluster (tools/rbe) of this module's own
     (RBE_RUN_DIR), for the arm64 half; stopped after the module."""
     reason = _rbe_unavailable()
-    if reason:
-        pytest.skip(
-            "the arm64 image needs the example's C extension compiled on an arm64 machine, "
-            f"i.e. the local remote-execution cluster: {reason}"
-        )
+    require(
+        reason
+        and "the arm64 image needs the example's C extension compiled on an arm64 machine, "
+        f"i.e. the local remote-execution cluster: {reason}"
+    )
     env = {**os.environ, "RBE_RUN_DIR": str(RBE_RUN)}
     try:
         out = run(str(RBE / "up"), timeout=300, env=env).stdout

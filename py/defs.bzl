@@ -64,7 +64,7 @@ def py_test(name, srcs = [], main = None, deps = [], data = [], env = {}, args =
     """
     _executable(_py_test_rule, name, srcs, main, deps, data, env, args, imports, kwargs)
 
-def py_pytest_test(name, srcs, pytest, deps = [], **kwargs):
+def py_pytest_test(name, srcs, pytest = None, deps = [], **kwargs):
     """A py_test that runs pytest, from your lock, on srcs.
 
     Honours Bazel's test protocol: a JUnit report in XML_OUTPUT_FILE and --test_filter
@@ -73,14 +73,15 @@ def py_pytest_test(name, srcs, pytest, deps = [], **kwargs):
     Args:
       name: target name.
       srcs: test files (test_*.py) and helpers.
-      pytest: the pytest package of your hub, e.g. "@pypi//pytest".
-      deps: further dependencies.
+      pytest: the pytest package of your hub, e.g. "@pypi//pytest"; may be omitted when
+        deps hold a dependency group that brings pytest, e.g. "@pypi//:group_test".
+      deps: further dependencies, including dependency groups of the hub.
       **kwargs: anything py_test takes (data, env, args, size, ...).
     """
     py_test(
         name = name,
         srcs = srcs,
         main = Label("//py/private:pytest_main.py"),
-        deps = deps + [pytest],
+        deps = deps + ([pytest] if pytest else []),
         **kwargs
     )

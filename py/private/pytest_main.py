@@ -12,7 +12,16 @@ import sys
 
 
 def main() -> int:
-    import pytest
+    try:
+        import pytest
+    except ImportError:
+        print(
+            "py_pytest_test: pytest is not among this test's dependencies: set "
+            'pytest = "@pypi//pytest", or add a dependency group that holds it to deps '
+            '(e.g. "@pypi//:group_test")',
+            file=sys.stderr,
+        )
+        return 2
 
     root = os.environ["RUNFILES_DIR"]
     files = [os.path.join(root, p) for p in os.environ.get("RULES_PYUV_SRCS", "").split(":") if p]

@@ -1,0 +1,1 @@
+"""The workspace's app: prints what its library and third-party packages report."""

@@ -1,0 +1,5 @@
+import sys
+
+from wstool import main
+
+sys.exit(main())

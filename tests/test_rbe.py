@@ -306,7 +306,7 @@ def test_killed_worker_is_replaced_and_the_build_completes(rbe_workspace, tmp_pa
     wait_until(lambda: action_processes(ws.salt), 30, "the action's process to appear")
     (job,) = jobs(ws.salt)
     assert job["stage"] == EXECUTING, job
-    assert os.path.exists(ws.bin_path("slow_probe.txt")) is False
+    assert not ws.bin_path("slow_probe.txt").exists()
     pid = int((RUN / "worker-arm64.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not Path(f"/proc/{pid}").exists(), 10, "the worker to die")

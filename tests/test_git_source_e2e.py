@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace
+from tests.support.bazel import REPO_ROOT, BazelWorkspace
 from tests.support.index_fixtures import BUILD_GROUP, LockProject
+from tests.support.starlark_env import StarlarkEnv
 
 pytestmark = pytest.mark.bazel
 
@@ -361,3 +362,73 @@ def test_missing_git_binary(setup):
     err = _fails(setup["ws"], "nogit_src", "--repo_env=PATH=/nonexistent")
     assert "git source of gitpkg 1.2.0" in err
     assert "needs the `git` program" in err
+
+
+# --- parse_git_source in the Starlark harness (no Bazel): what reaches the rule -------------
+
+C = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture(scope="module")
+def git_source_bzl():
+    return StarlarkEnv(REPO_ROOT).load("//uv/private:git_source.bzl")
+
+
+def test_parse_decodes_what_uv_writes(git_source_bzl):
+    spec, error = git_source_bzl.parse_git_source(
+        f"https://host/org/repo.git?subdirectory=sub+dir%2Fpkg&branch=feature%2Fx#{C}"
+    )
+    assert error is None
+    assert spec == {
+        "url": "https://host/org/repo.git",
+        "commit": C,
+        "ref_kind": "branch",
+        "ref": "feature/x",
+        "subdirectory": "sub dir/pkg",
+    }
+    spec, error = git_source_bzl.parse_git_source(f"ssh://git@host/org/repo#{C}")
+    assert (spec["ref_kind"], spec["url"], error) == ("", "ssh://git@host/org/repo", None)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (f"https://host/r#{C[:39]}", "has no full commit id"),
+        (f"https://host/r#{C.upper()}", "has no full commit id"),
+        ("https://host/r?rev=main", "has no full commit id"),
+        (f"ext::sh -c id#{C}", "is not an absolute https/http/ssh/git/file URL"),
+        (f"git+https://host/r#{C}", "is not an absolute https/http/ssh/git/file URL"),
+        (f"https://host/r?lfs=true#{C}", 'the query key "lfs"'),
+        (f"https://host/r?tag=a&branch=b#{C}", "more than one of rev, tag and branch"),
+        (f"https://host/r?tag=a&tag=a#{C}", "malformed or repeated"),
+        (f"https://host/r?branch=-x#{C}", "starts with '-'"),
+        (f"https://host/r?rev=a..b#{C}", "holds '..'"),
+        (f"https://host/r?subdirectory=..%2Fx#{C}", "must not hold empty, '.' or '..' parts"),
+        (f"https://host/r?subdirectory=%2Fetc#{C}", "must be a relative path"),
+        (f"https://host/r?tag=%C3%A9#{C}", "outside printable ASCII"),
+        (f"https://host/r?tag=%zz#{C}", "not followed by two hex digits"),
+    ],
+)
+def test_parse_refuses_bad_sources(git_source_bzl, value, message):
+    spec, error = git_source_bzl.parse_git_source(value)
+    assert spec is None
+    assert message in error
+
+
+def test_messages_never_hold_user_information(git_source_bzl):
+    _, error = git_source_bzl.parse_git_source("https://me:s3cret@host/r?tag=v1")
+    assert "s3cret" not in error and "https://host/r?tag=v1" in error
+    assert git_source_bzl.redact_url("https://me:pw@host/r?x=a@b") == "https://host/r?x=a@b"
+
+
+def test_kwargs_refuse_up_front_naming_package_and_lock(git_source_bzl):
+    kwargs, error = git_source_bzl.uv_git_source_kwargs(
+        "pypi__gitpkg", "gitpkg", "1.2.0", "https://host/r?tag=v1", "//:uv.lock"
+    )
+    assert kwargs is None
+    assert error.startswith("gitpkg 1.2.0 from //:uv.lock: git source")
+    kwargs, error = git_source_bzl.uv_git_source_kwargs(
+        "pypi__gitpkg", "gitpkg", "1.2.0", f"https://host/r?tag=v1#{C}", "//:uv.lock"
+    )
+    assert error is None and kwargs["git"].endswith(C)
+    assert git_source_bzl.sdist_stem("my-pkg.x", "1.0") == "my_pkg_x-1.0"

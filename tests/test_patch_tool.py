@@ -601,3 +601,21 @@ def test_output_is_reproducible(tmp_path):
         leftovers = [p.name for p in tree.rglob("*") if p.name.startswith(".patch_tool")]
         assert not leftovers and not list(tree.rglob("*.orig")) and not list(tree.rglob("*.rej"))
     assert trees[0] == trees[1]
+
+
+def test_git_format_patch_mail_with_message_diffstat_and_signature(tmp_path):
+    work = _write_tree(tmp_path / "repo", {"m.py": _text(15, 20)})
+    _git(work, "init", "-q")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-qm", "base")
+    (work / "m.py").write_text(_text(15, 20).replace("line 4", "--- line 4 +++"))
+    (work / "n.py").write_text("-- \nnew\n")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-qm", "Fix things\n\n--- not a header\n")
+    mail = _git(work, "format-patch", "-1", "--stdout").stdout
+    assert b"\n---\n" in mail and b" m.py | " in mail  # the diffstat separator
+    patch = tmp_path / "0001-fix.patch"
+    patch.write_bytes(mail)
+    tree = _apply_git(tmp_path, {"m.py": _text(15, 20)}, patch)
+    assert (tree / "m.py").read_text() == (work / "m.py").read_text()
+    assert (tree / "n.py").read_text() == "-- \nnew\n"

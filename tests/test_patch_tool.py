@@ -406,6 +406,8 @@ def test_failing_hunk_names_everything_and_changes_nothing(tmp_path):
     assert "hunk #1 (@@ -28,7 +28,7 @@" in msg  # _text counts from 0
     assert "line 29 (edited upstream)" in msg  # what was found
     assert "Expected at line 28" in msg
+    assert "regenerate it against the version in the lock" in msg
+    assert "applied already" not in msg
     assert _snapshot(tree) == before  # a.py, which applied, is unchanged too
 
 
@@ -414,8 +416,9 @@ def test_already_applied_patch_says_so(tmp_path):
     new = old.replace("line 9", "nine")
     patch = _diff_u(tmp_path, {"f": old}, {"f": new})
     tree = _write_tree(tmp_path / "t", {"f": new})
-    with pytest.raises(pt.PatchError, match="applied already"):
+    with pytest.raises(pt.PatchError, match="applied already") as e:
         pt.apply_patches(tree, [patch], package="p")
+    assert "drop the patch" in str(e.value) and "regenerate" not in str(e.value)
 
 
 def test_fuzz_is_off_by_default_and_can_be_allowed(tmp_path):

@@ -675,9 +675,10 @@ def _hunk_failure(
         f"hunk #{hunk.number} ({hunk.header}) of {fp.patch_name} does not apply to {where}.",
     ]
     new = hunk.new
-    if new != want and (
+    applied = new != want and (
         _find(file_lines, new, guess, 0, "", False) is not None or (not new and not file_lines)
-    ):
+    )
+    if applied:
         msg.append(
             "Its result is already in the file: the patch was applied already (or is reversed)."
         )
@@ -685,10 +686,16 @@ def _hunk_failure(
     msg.append(_show(want[max(diff_at - 1, 0) :], at + max(diff_at - 1, 0) + 1))
     msg.append("found:")
     msg.append(_show(found[max(diff_at - 1, 0) :], at + max(diff_at - 1, 0) + 1))
-    msg.append(
-        "The patch was made against other contents of this file: regenerate it against "
-        "the version in the lock (or use --fuzz for context lines that changed)."
-    )
+    if applied:
+        msg.append(
+            "If this version of the package already has the change, drop the patch (or "
+            "this hunk) for it."
+        )
+    else:
+        msg.append(
+            "The patch was made against other contents of this file: regenerate it against "
+            "the version in the lock (or use --fuzz for context lines that changed)."
+        )
     return "\n".join(msg)
 
 

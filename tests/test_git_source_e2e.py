@@ -275,6 +275,8 @@ def test_archive_is_deterministic_and_holds_the_committed_tree(setup):
         assert tf.extractfile("gitpkg-1.2.0/kept.txt").read() == b"kept\n"
         assert tf.extractfile("gitpkg-1.2.0/subst.txt").read() == b"$Format:%H$\n"
         assert "gitpkg-1.2.0/sub dir/pkg/subpkg.py" in names
+    build = (external(ws, "gitpkg_src") / "BUILD.bazel").read_text()
+    assert f"# Commit {setup['commit']}, fetched by the commit id." in build
     ws.run("sync", "--only=gitpkg_src")
     assert hashlib.sha256(archive.read_bytes()).hexdigest() == first
 
@@ -307,6 +309,8 @@ def test_server_refusing_commits_by_id_falls_back_to_the_branch(setup):
     assert git(repo, "rev-parse", "feature/x") != commit
     flags = [f"--repo_env={k}={v}" for k, v in v0.items()]
     ws.run("build", "@gitpkg_v0_src//:file", *flags)
+    build = (external(ws, "gitpkg_v0_src") / "BUILD.bazel").read_text()
+    assert f"# Commit {commit}, fetched by the locked branch." in build
     _, source = _wheel_module(ws, "gitpkg_v0_whl", "gitpkg")
     assert "gitpkg locked" in source
 

@@ -36,6 +36,7 @@ MINE = [
     "py/private/pytest_main.py",
     "py/private/venv_tool.py",
     "uv/private/build_helper.py",
+    "uv/private/pyuv_wheel.py",
     "uv/private/whl_install.py",
 ]
 WANT = "{}.{}".format(*MIN_PYTHON)
@@ -129,6 +130,7 @@ def test_build_helper_unpacks_and_reads_markers_on_the_minimum(oldest_python, tm
         tf.add(src, arcname="old-1.0")
     code = (
         "import importlib.util, sys, pathlib\n"
+        "sys.path.insert(0, str(pathlib.Path(sys.argv[1]).parent))  # the wheel library\n"
         "spec = importlib.util.spec_from_file_location('bh', sys.argv[1])\n"
         "bh = importlib.util.module_from_spec(spec); spec.loader.exec_module(bh)\n"
         "top = bh.extract_sdist(pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]))\n"

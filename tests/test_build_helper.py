@@ -61,6 +61,9 @@ MTIME = 946684800  # 2000-01-01, for sdist members
 
 
 def _load_helper():
+    # The helper imports the wheel library beside it, as sys.path[0] gives it in actions.
+    if str(HELPER.parent) not in sys.path:
+        sys.path.insert(0, str(HELPER.parent))
     spec = importlib.util.spec_from_file_location("pyuv_build_helper", HELPER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -68,7 +71,7 @@ def _load_helper():
 
 
 bh = _load_helper()
-
+import pyuv_wheel  # noqa: E402 (found through the helper's folder, put on sys.path above)
 
 # --- Archives ----------------------------------------------------------------------------
 
@@ -619,77 +622,7 @@ def test_missing_message_says_how_to_add_to_the_lock():
     assert "build_dependencies" in message
 
 
-# --- Unit tests: the wheel guard ---------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "py, abi, version, fits",
-    [
-        ("py3", "none", "3.11", True),
-        ("py2", "none", "3.11", False),
-        ("py311", "none", "3.11", True),
-        ("py310", "none", "3.11", True),
-        ("py312", "none", "3.11", False),
-        ("py3", "abi3", "3.11", False),
-        ("cp311", "cp311", "3.11", True),
-        ("cp311", "cp311", "3.12", False),
-        ("cp312", "cp312", "3.11", False),
-        ("cp311", "none", "3.11", True),
-        ("cp311", "cp311t", "3.11", False),
-        ("cp313", "cp313t", "3.13", False),
-        ("cp311", "cp311d", "3.11", False),
-        ("cp37", "cp37m", "3.7", True),
-        ("cp311", "cp312", "3.11", False),
-        ("cp37", "abi3", "3.11", True),
-        ("cp311", "abi3", "3.11", True),
-        ("cp312", "abi3", "3.11", False),
-        ("cp3", "abi3", "3.11", False),
-        ("pp310", "pypy310_pp73", "3.10", False),
-        ("cp2", "none", "3.11", False),
-        ("ip3", "none", "3.11", False),
-    ],
-)
-def test_python_fits(py, abi, version, fits):
-    assert bh.python_fits(py, abi, version) is fits
-
-
-@pytest.mark.parametrize(
-    "plat, os_name, cpu, fits",
-    [
-        ("any", "windows", "aarch64", True),
-        ("linux_x86_64", "linux", "x86_64", True),
-        ("linux_x86_64", "linux", "aarch64", False),
-        ("linux_aarch64", "linux", "aarch64", True),
-        ("manylinux1_x86_64", "linux", "x86_64", True),
-        ("manylinux2014_aarch64", "linux", "aarch64", True),
-        ("manylinux_2_17_x86_64", "linux", "x86_64", True),
-        ("manylinux_2_17_x86_64", "linux", "aarch64", False),
-        ("manylinux_2_28_aarch64", "linux", "x86_64", False),
-        ("musllinux_1_2_x86_64", "linux", "x86_64", True),
-        ("musllinux_1_2_aarch64", "linux", "aarch64", True),
-        ("manylinux_2_17_i686", "linux", "x86_64", False),
-        ("linux_armv7l", "linux", "aarch64", False),
-        ("macosx_11_0_arm64", "macos", "aarch64", True),
-        ("macosx_11_0_arm64", "macos", "x86_64", False),
-        ("macosx_10_9_x86_64", "macos", "x86_64", True),
-        ("macosx_10_9_x86_64", "macos", "aarch64", False),
-        ("macosx_10_9_universal2", "macos", "x86_64", True),
-        ("macosx_10_9_universal2", "macos", "aarch64", True),
-        ("macosx_10_6_intel", "macos", "x86_64", True),
-        ("macosx_10_6_intel", "macos", "aarch64", False),
-        ("macosx_11_0_arm64", "linux", "aarch64", False),
-        ("linux_x86_64", "macos", "x86_64", False),
-        ("win_amd64", "windows", "x86_64", True),
-        ("win_amd64", "windows", "aarch64", False),
-        ("win_arm64", "windows", "aarch64", True),
-        ("win32", "windows", "x86_64", False),
-        ("win_amd64", "linux", "x86_64", False),
-        ("linux_x86_64", "windows", "x86_64", False),
-        ("linux_x86_64", "freebsd", "x86_64", False),
-    ],
-)
-def test_platform_fits(plat, os_name, cpu, fits):
-    assert bool(bh.platform_fits(plat, os_name, cpu)) is fits
+# --- Unit tests: the wheel guard (tag fit itself: tests/test_wheel_library.py) ----------
 
 
 LINUX_X86 = {"os": "linux", "cpu": "x86_64", "python": "3.11"}
@@ -758,7 +691,7 @@ def test_check_wheel_message_names_the_wheel_target_and_machine():
 
 def test_versions_compare_as_pep440_says():
     # The stdlib comparison; tests/test_helper_limits.py checks it against packaging.
-    key = bh.version_key
+    key = pyuv_wheel.version_key
     assert key("1.0") == key("1.0.0") == key("1") == key("v1.0")
     assert key("2.0.1rc1") == key("2.0.1rc1")
     assert key("1.0") != key("1.0.1")
@@ -804,7 +737,7 @@ def test_read_build_system_refuses_bad_pyproject(tmp_path, text, expected):
     assert expected in str(e.value)
 
 
-def test_install_wheel_places_schemes(tmp_path):
+def test_requirement_wheels_are_installed_by_the_one_installer(tmp_path):
     wheel = build_wheel(
         tmp_path / "w",
         "tool",
@@ -814,13 +747,13 @@ def test_install_wheel_places_schemes(tmp_path):
             "tool-1.0.data/purelib/tool_pure.py": "P = 1\n",
             "tool-1.0.data/platlib/tool_plat.py": "Q = 1\n",
             "tool-1.0.data/scripts/tool-cli": "#!python\n",
-            "tool-1.0.data/headers/tool.h": "int x;\n",
-            "tool-1.0.data/data/share/doc.txt": "doc\n",
         },
     )
-    site, scripts = tmp_path / "site", tmp_path / "bin"
-    bh.install_wheel(wheel, site, scripts)
+    limits = pyuv_wheel.UnpackLimits.from_args({}, bh.BuildError)
+    [tree] = bh.install_requirements([wheel], tmp_path / "reqs", limits)
+    site = tree / "site-packages"
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()) == [
+        "tool-1.0.dist-info/INSTALLER",
         "tool-1.0.dist-info/METADATA",
         "tool-1.0.dist-info/RECORD",
         "tool-1.0.dist-info/WHEEL",
@@ -828,16 +761,31 @@ def test_install_wheel_places_schemes(tmp_path):
         "tool_plat.py",
         "tool_pure.py",
     ]
-    assert [p.name for p in scripts.iterdir()] == ["tool-cli"]
-    assert os.access(scripts / "tool-cli", os.X_OK)
-    assert bh.installed_distributions(site) == {"tool": "1.0"}
+    assert [p.name for p in (tree / "bin").iterdir()] == ["tool-cli"]
+    assert os.access(tree / "bin" / "tool-cli", os.X_OK)
+    assert bh.installed_distributions([site]) == {"tool": "1.0"}
 
 
-def test_install_wheel_refuses_escaping_members(tmp_path):
+def test_requirement_wheels_are_checked_against_their_record(tmp_path):
+    """The build environment gets the installer's checks: a member RECORD does not list
+    is refused, where the old unpacker took any wheel as it came."""
+    wheel = tmp_path / "evil-1.0-py3-none-any.whl"
+    good = build_wheel(tmp_path / "w", "evil", "1.0", files={"evil/__init__.py": ""})
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(wheel, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("evil/extra.py", "print('not in RECORD')\n")
+    limits = pyuv_wheel.UnpackLimits.from_args({}, bh.BuildError)
+    with pytest.raises(bh.WheelError, match="'evil/extra.py' is not listed in RECORD"):
+        bh.install_requirements([wheel], tmp_path / "reqs", limits)
+
+
+def test_requirement_wheel_members_cannot_escape(tmp_path):
     wheel = tmp_path / "evil-1.0-py3-none-any.whl"
     write_archive(wheel, [Member("../../evil.py", data="x")])
-    with pytest.raises(bh.BuildError, match="evil-1.0-py3-none-any.whl: member '../../evil.py'"):
-        bh.install_wheel(wheel, tmp_path / "site", tmp_path / "bin")
+    limits = pyuv_wheel.UnpackLimits.from_args({}, bh.BuildError)
+    with pytest.raises(bh.WheelError, match="evil-1.0-py3-none-any.whl: member '../../evil.py'"):
+        bh.install_requirements([wheel], tmp_path / "reqs", limits)
     assert not (tmp_path / "evil.py").exists()
 
 

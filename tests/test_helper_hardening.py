@@ -21,7 +21,7 @@ import pytest
 from packaging.version import Version
 
 from tests.test_build_helper import HELPER, Member, bh, fake_project, run_helper, write_archive
-from tests.test_whl_install import TOOL, craft_wheel, fails, run, whl_install
+from tests.test_whl_install import TOOL, craft_wheel, fails, pyuv_wheel, run
 
 MB = 1 << 20
 
@@ -78,7 +78,7 @@ def test_metadata_version_must_match_the_file_name(tmp_path, capsys):
         rows = []
         for info in dst.infolist():
             data = dst.read(info)
-            digest = whl_install.record_digest("sha256", hashlib.sha256(data).digest())
+            digest = pyuv_wheel.record_digest("sha256", hashlib.sha256(data).digest())
             rows.append(f"{info.filename},{digest},{len(data)}")
         dst.writestr(
             "evil-1.0.dist-info/RECORD", "\n".join(rows) + "\nevil-1.0.dist-info/RECORD,,\n"
@@ -118,9 +118,9 @@ def test_write_collision_is_a_clear_error_not_file_exists(tmp_path):
     (out / "site-packages" / "evil" / "__init__.py").write_text("there\n")
     with zipfile.ZipFile(wheel) as zf:
         info = zf.getinfo("evil/__init__.py")
-        record = whl_install.read_record(wheel.name, zf, "evil-1.0.dist-info")
-        with pytest.raises(whl_install.InstallError, match="would overwrite a file"):
-            whl_install.write_member(
+        record = pyuv_wheel.read_record(wheel.name, zf, "evil-1.0.dist-info")
+        with pytest.raises(pyuv_wheel.WheelError, match="would overwrite a file"):
+            pyuv_wheel.write_member(
                 wheel.name, zf, info, out, "site-packages/evil/__init__.py", "file", record
             )
 
@@ -191,14 +191,11 @@ def test_raised_ratio_admits_a_highly_compressible_wheel(tmp_path):
     assert (tmp_path / "out/site-packages/evil/zeros.bin").stat().st_size == 70 * MB
 
 
-def test_both_helpers_share_one_limits_block():
-    def block(path: Path) -> str:
-        text = path.read_text()
-        start = text.index("# --- Size limits")
-        end = text.index("\n\n\n", text.index("def check_total", start))
-        return text[start:end].replace("InstallError", "BuildError")
-
-    assert block(TOOL) == block(HELPER)
+def test_both_helpers_take_their_limits_from_the_wheel_library():
+    assert bh.UnpackLimits is pyuv_wheel.UnpackLimits
+    assert bh.UNPACK_LIMITS is pyuv_wheel.UNPACK_LIMITS
+    for path in (TOOL, HELPER):
+        assert "class UnpackLimits" not in path.read_text(), path
 
 
 @pytest.mark.parametrize(
@@ -206,12 +203,12 @@ def test_both_helpers_share_one_limits_block():
     [("123", 123), ("64M", 64 * MB), ("4G", 4 << 30), ("4GiB", 4 << 30), ("2kb", 2048)],
 )
 def test_sizes_parse(text, value):
-    assert whl_install.parse_size(text) == bh.parse_size(text) == value
+    assert pyuv_wheel.parse_size(text) == value
 
 
 @pytest.mark.parametrize("text", ["", "-1", "1.5G", "4X", "G"])
 def test_bad_sizes_are_refused(text):
-    assert whl_install.parse_size(text) is None
+    assert pyuv_wheel.parse_size(text) is None
 
 
 VERSIONS = [
@@ -246,8 +243,7 @@ def test_version_comparison_agrees_with_packaging():
     for a in VERSIONS:
         for b in VERSIONS:
             expected = Version(a) == Version(b)
-            assert (whl_install.version_key(a) == whl_install.version_key(b)) == expected, (a, b)
-            assert (bh.version_key(a) == bh.version_key(b)) == expected, (a, b)
+            assert (pyuv_wheel.version_key(a) == pyuv_wheel.version_key(b)) == expected, (a, b)
 
 
 # --- build_helper: zips without type bits, links, markers, backend-path ------------------

@@ -26,6 +26,9 @@ TOOL = REPO_ROOT / "uv" / "private" / "whl_install.py"
 
 
 def _load(path: Path, name: str):
+    # The tool imports the wheel library beside it, as sys.path[0] gives it in actions.
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -33,6 +36,7 @@ def _load(path: Path, name: str):
 
 
 whl_install = _load(TOOL, "rules_pyuv_whl_install")
+import pyuv_wheel  # noqa: E402, F401 (beside the tool, on sys.path by _load; re-exported)
 
 
 def _digest(data: bytes) -> str:

@@ -1,10 +1,7 @@
 """py_console_script_binary: runs a console script of a package from a hub."""
 
-# The wheel provider comes from the hub's rules.
-# buildifier: disable=bzl-visibility
-load("//uv/private:package.bzl", "PyWheelsInfo")
-load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
-load(":interpreter.bzl", "interpreter_executable")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
+load(":providers.bzl", "PyWheelsInfo")
 load(":py_binary.bzl", "py_binary")
 
 def _console_script_main_impl(ctx):
@@ -12,11 +9,10 @@ def _console_script_main_impl(ctx):
     if not info.manifest:
         fail("%s: pkg must be a package of a hub, not an extra" % ctx.label)
     out = ctx.actions.declare_file(ctx.label.name + ".py")
-    python = py_tools_interpreter(ctx)
-    ctx.actions.run(
-        executable = interpreter_executable(python),
+    run_py_tool(
+        ctx,
+        ctx.attr._tool,
         arguments = [
-            ctx.file._tool.path,
             "--manifest",
             info.manifest.path,
             "--package",
@@ -26,11 +22,10 @@ def _console_script_main_impl(ctx):
             "--out",
             out.path,
         ],
-        inputs = [ctx.file._tool, info.manifest] + ([python.interpreter] if python.interpreter else []),
+        inputs = [info.manifest],
         outputs = [out],
         mnemonic = "PyConsoleScript",
         progress_message = "Writing the entry point of %s" % ctx.label,
-        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return [DefaultInfo(files = depset([out]))]
 
@@ -40,10 +35,7 @@ console_script_main = rule(
     attrs = {
         "pkg": attr.label(mandatory = True, providers = [PyWheelsInfo]),
         "script": attr.string(doc = "Script name; default: the package's main script."),
-        "_tool": attr.label(
-            default = Label("//py/private:console_script_tool.py"),
-            allow_single_file = True,
-        ),
+        "_tool": py_tool_attr("//py/private:console_script_tool"),
     },
     exec_groups = py_tools_exec_groups(),
 )

@@ -1,14 +1,62 @@
-"""The exec group for actions that run Python tools (installs, checks, venvs).
+"""Running a Python tool as a build action: the tool, its exec group, one way to run it.
 
-Those actions name their exec group explicitly: with Bazel 7+'s automatic exec groups an
-action that runs a toolchain's tool must name its exec group or toolchain, and
+Every rule of rules_pyuv whose action runs an interpreter goes through run_py_tool, so the
+interpreter and the tool's files (its script and the libraries it imports) reach the
+action's inputs the same way everywhere, and the action names its exec group.
+
+Actions name their exec group explicitly: with Bazel 7+'s automatic exec groups an action
+that runs a toolchain's tool must name its exec group or toolchain, and
 ctx.actions.run(toolchain = ...) does not exist in Bazel 4.2, while exec_group = ... works
-in both. Any execution platform with a Python interpreter will do.
+in both. For the py_tools group any execution platform with a Python interpreter will do.
 """
+
+load(":interpreter.bzl", "PY_EXEC_TOOLCHAIN_TYPE", "interpreter_executable")
 
 PY_TOOLS_EXEC_GROUP = "py_tools"
 
-_EXEC_PY = str(Label("//py:exec_toolchain_type"))
+PyActionToolInfo = provider(
+    doc = "A Python script run inside actions, with the modules it imports.",
+    fields = {
+        "files": "depset of File: the script and its modules (all inputs of the action).",
+        "main": "File: the script the interpreter runs.",
+    },
+)
+
+def _py_action_tool_impl(ctx):
+    files = depset([ctx.file.main] + ctx.files.srcs)
+    return [
+        PyActionToolInfo(main = ctx.file.main, files = files),
+        DefaultInfo(files = files),
+    ]
+
+py_action_tool = rule(
+    implementation = _py_action_tool_impl,
+    doc = "A stdlib-only Python script that rules run as an action, with the modules " +
+          "beside it that it imports (found on sys.path[0], the script's folder).",
+    attrs = {
+        "main": attr.label(
+            mandatory = True,
+            allow_single_file = [".py"],
+            doc = "The script.",
+        ),
+        "srcs": attr.label_list(
+            allow_files = [".py"],
+            doc = "Modules the script imports; they must sit in the script's folder.",
+        ),
+    },
+    provides = [PyActionToolInfo],
+)
+
+def py_tool_attr(tool):
+    """The private attribute that holds a py_action_tool.
+
+    Args:
+      tool: label string of the py_action_tool, e.g. "//py/private:venv_tool".
+
+    Returns:
+      An attr.label for a rule's attrs (conventionally "_tool").
+    """
+    return attr.label(default = Label(tool), providers = [PyActionToolInfo])
 
 def py_tools_exec_groups():
     """Returns the exec_groups dict for rules whose actions run Python tools.
@@ -16,7 +64,7 @@ def py_tools_exec_groups():
     Returns:
       A dict suitable for rule(exec_groups = ...).
     """
-    return {PY_TOOLS_EXEC_GROUP: exec_group(toolchains = [_EXEC_PY])}
+    return {PY_TOOLS_EXEC_GROUP: exec_group(toolchains = [PY_EXEC_TOOLCHAIN_TYPE])}
 
 def py_tools_interpreter(ctx):
     """Returns the PyInterpreterInfo that runs the rule's Python tool actions.
@@ -27,4 +75,55 @@ def py_tools_interpreter(ctx):
     Returns:
       The interpreter resolved for the py_tools exec group.
     """
-    return ctx.exec_groups[PY_TOOLS_EXEC_GROUP].toolchains[_EXEC_PY].py_interpreter
+    return ctx.exec_groups[PY_TOOLS_EXEC_GROUP].toolchains[PY_EXEC_TOOLCHAIN_TYPE].py_interpreter
+
+def run_py_tool(
+        ctx,
+        tool,
+        arguments,
+        outputs,
+        mnemonic,
+        progress_message,
+        inputs = [],
+        env = {},
+        python = None,
+        exec_group = PY_TOOLS_EXEC_GROUP,
+        python_flags = []):
+    """Runs a py_action_tool with an exec interpreter: `python [flags] tool.py arguments...`.
+
+    Args:
+      ctx: the rule context.
+      tool: the py_action_tool target (e.g. ctx.attr._tool).
+      arguments: the tool's arguments: strings and Args objects.
+      outputs: the action's outputs.
+      mnemonic: the action's mnemonic.
+      progress_message: what Bazel prints while it runs.
+      inputs: the files the tool reads besides itself: a list or a depset.
+      env: the action's environment; PYTHONDONTWRITEBYTECODE=1 is always set, so no
+        .pyc lands next to the tool's modules.
+      python: the PyInterpreterInfo to run; default: the one of the py_tools exec group.
+      exec_group: the exec group the action runs in; python must have been resolved for
+        it (py_tools by default).
+      python_flags: interpreter options before the script, e.g. ["-S"].
+    """
+    if python == None:
+        python = py_tools_interpreter(ctx)
+    info = tool[PyActionToolInfo]
+    direct = [python.interpreter] if python.interpreter else []
+    if type(inputs) == "depset":
+        transitive = [info.files, inputs]
+    else:
+        direct = direct + inputs
+        transitive = [info.files]
+    action_env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    action_env.update(env)
+    ctx.actions.run(
+        executable = interpreter_executable(python),
+        arguments = python_flags + [info.main.path] + arguments,
+        inputs = depset(direct, transitive = transitive),
+        outputs = outputs,
+        mnemonic = mnemonic,
+        progress_message = progress_message,
+        env = action_env,
+        exec_group = exec_group,
+    )

@@ -1,10 +1,8 @@
 """py_image_layer: deterministic tar layers of a py_binary, for container images."""
 
-load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
-load(":interpreter.bzl", "interpreter_executable")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
+load(":interpreter.bzl", "PY_TOOLCHAIN_TYPE")
 load(":providers.bzl", "PyDepsInfo", "runfiles_path")
-
-_RUNTIME_PY = str(Label("//py:toolchain_type"))
 
 PyImageLayerInfo = provider(
     doc = "Container image layers of a py_binary, built for one target platform.",
@@ -84,30 +82,25 @@ def _entry(dest, file, executable):
         "src": file.path,
     }
 
-def _layer(ctx, python, name, entries, inputs):
+def _layer(ctx, name, entries, inputs):
     ext = ".tar.gz" if ctx.attr.compress == "gzip" else ".tar"
     out = ctx.actions.declare_file("%s/%s%s" % (ctx.label.name, name, ext))
     manifest = ctx.actions.declare_file("%s/%s.entries.json" % (ctx.label.name, name))
     ctx.actions.write(manifest, json.encode(sorted(entries, key = _dest_of)))
     args = ctx.actions.args()
-    args.add(ctx.file._tool)
     args.add("layer")
     args.add("--manifest", manifest)
     args.add("--out", out)
     args.add("--compress", ctx.attr.compress)
     args.add("--mtime", str(ctx.attr.mtime))
-    tool_inputs = [ctx.file._tool, manifest]
-    if python.interpreter:
-        tool_inputs.append(python.interpreter)
-    ctx.actions.run(
-        executable = interpreter_executable(python),
+    run_py_tool(
+        ctx,
+        ctx.attr._tool,
         arguments = [args],
-        inputs = depset(tool_inputs + inputs),
+        inputs = [manifest] + inputs,
         outputs = [out],
         mnemonic = "PyImageLayer",
-        exec_group = PY_TOOLS_EXEC_GROUP,
         progress_message = "Writing the %s layer of %s" % (name, ctx.attr.binary.label),
-        env = {"PYTHONDONTWRITEBYTECODE": "1"},
     )
     return out
 
@@ -123,7 +116,7 @@ def _py_image_layer_impl(ctx):
     runfiles = binary[DefaultInfo].default_runfiles
     root = "%s/%s.runfiles" % (app_path, launcher.basename)
     sites = {f: True for f in binary[PyDepsInfo].site_packages.to_list()}
-    runtime = ctx.toolchains[_RUNTIME_PY].py_interpreter
+    runtime = ctx.toolchains[PY_TOOLCHAIN_TYPE].py_interpreter
     interpreter = runtime.interpreter
 
     # A hermetic interpreter from an external repository brings that repository's files
@@ -159,14 +152,13 @@ def _py_image_layer_impl(ctx):
             groups["app"].append(_entry("%s/%s" % (root, link.path), link.target_file, "keep"))
             inputs["app"].append(link.target_file)
 
-    python = py_tools_interpreter(ctx)
     names = []
     layers = []
     for name in ("interpreter", "packages", "app"):
         if not groups[name] and name != "app":
             continue
         names.append(name)
-        layers.append(_layer(ctx, python, name, groups[name], inputs[name]))
+        layers.append(_layer(ctx, name, groups[name], inputs[name]))
 
     entrypoint = ["%s/%s" % (app_path, launcher.basename)]
     return [
@@ -212,13 +204,10 @@ py_image_layer_rule = rule(
         ),
         "os": attr.string(doc = "OCI os of the target platform."),
         "variant": attr.string(doc = "OCI variant of the target platform's architecture."),
-        "_tool": attr.label(
-            default = Label("//py/private:image_tool.py"),
-            allow_single_file = True,
-        ),
+        "_tool": py_tool_attr("//py/private:image_tool"),
     },
     provides = [PyImageLayerInfo],
-    toolchains = [_RUNTIME_PY],
+    toolchains = [PY_TOOLCHAIN_TYPE],
     exec_groups = py_tools_exec_groups(),
 )
 

@@ -1,4 +1,14 @@
-"""The Python interpreter toolchain: provider, rule and declaring macro."""
+"""The Python interpreter toolchain: its two types, provider, rule and declaring macro."""
+
+# The toolchain types, each named once. Strings, not Labels: exec_group() in Bazel 4.2.3
+# only takes strings; str() of a Label is its canonical form, which every Bazel version
+# resolves the same way.
+
+# The interpreter that runs built programs, resolved for the target platform.
+PY_TOOLCHAIN_TYPE = str(Label("//py:toolchain_type"))
+
+# The interpreter that runs build actions, resolved for their execution platform.
+PY_EXEC_TOOLCHAIN_TYPE = str(Label("//py:exec_toolchain_type"))
 
 PyInterpreterInfo = provider(
     doc = "A Python interpreter that actions and launchers can run.",
@@ -135,14 +145,14 @@ def py_interpreter_toolchain(
     native.toolchain(
         name = name,
         toolchain = ":" + name + "_interpreter",
-        toolchain_type = Label("//py:toolchain_type"),
+        toolchain_type = Label(PY_TOOLCHAIN_TYPE),
         target_compatible_with = target_compatible_with,
         **kwargs
     )
     native.toolchain(
         name = name + "_exec",
         toolchain = ":" + name + "_interpreter",
-        toolchain_type = Label("//py:exec_toolchain_type"),
+        toolchain_type = Label(PY_EXEC_TOOLCHAIN_TYPE),
         exec_compatible_with = exec_compatible_with,
         **kwargs
     )

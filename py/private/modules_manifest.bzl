@@ -1,7 +1,6 @@
 """py_modules_manifest: the import names of a hub's packages, for rules_python's Gazelle plugin."""
 
-load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
-load(":interpreter.bzl", "interpreter_executable")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
 load(":providers.bzl", "PyDepsInfo")
 
 # Names Gazelle should not map: private modules (what rules_python's own generator skips by
@@ -34,7 +33,6 @@ def _installed_pairs(ctx):
 def _manifest_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".yaml")
     pairs = _installed_pairs(ctx)
-    python = py_tools_interpreter(ctx)
 
     args = ctx.actions.args()
     args.add("--hub", ctx.attr.hub)
@@ -46,24 +44,21 @@ def _manifest_impl(ctx):
         args.add("--exclude", pattern)
     for module in sorted(ctx.attr.modules_override):
         args.add("--override", "%s=%s" % (module, ctx.attr.modules_override[module]))
-    inputs = [ctx.file._tool]
+    inputs = []
     for site, manifest in pairs:
         args.add("--installed")
         args.add(site.path)
         args.add(manifest.path)
         inputs.extend([site, manifest])
-    if python.interpreter:
-        inputs.append(python.interpreter)
 
-    ctx.actions.run(
-        executable = interpreter_executable(python),
-        arguments = [ctx.file._tool.path, args],
+    run_py_tool(
+        ctx,
+        ctx.attr._tool,
+        arguments = [args],
         inputs = inputs,
         outputs = [out],
         mnemonic = "PyModulesManifest",
         progress_message = "Writing the Gazelle modules manifest %s" % ctx.label,
-        env = {"PYTHONDONTWRITEBYTECODE": "1"},
-        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return [DefaultInfo(files = depset([out]))]
 
@@ -92,10 +87,7 @@ py_modules_manifest_rule = rule(
                   "one): {\"jwt\": \"pyjwt\"}.",
         ),
         "update_target": attr.string(doc = "Label named in the file's header."),
-        "_tool": attr.label(
-            default = Label("//py/private:modules_manifest.py"),
-            allow_single_file = True,
-        ),
+        "_tool": py_tool_attr("//py/private:modules_manifest_tool"),
     },
     exec_groups = py_tools_exec_groups(),
 )

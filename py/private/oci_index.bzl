@@ -1,8 +1,7 @@
 """py_oci_index: a multi-platform OCI image layout of a py_binary, in one build."""
 
-load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
 load(":image_layer.bzl", "PyImageLayerInfo", "normalize_app_path", "py_image_layer")
-load(":interpreter.bzl", "interpreter_executable")
 load(":multi_platform.bzl", "platform_key", "split_platforms")
 
 PyOciIndexInfo = provider(
@@ -29,10 +28,7 @@ def _py_oci_index_impl(ctx):
     platforms = ctx.attr.platforms
     if len(ctx.attr.base_index) != len(platforms):
         fail("%s: base_index must have one entry per platform" % ctx.label)
-    tool_python = py_tools_interpreter(ctx)
-    inputs = [ctx.file._tool]
-    if tool_python.interpreter:
-        inputs.append(tool_python.interpreter)
+    inputs = []
     split = ctx.split_attr.layers
     images = []
     groups = {}
@@ -92,20 +88,18 @@ def _py_oci_index_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
     digest = ctx.actions.declare_file(ctx.label.name + ".digest")
     args = ctx.actions.args()
-    args.add(ctx.file._tool)
     args.add("index")
     args.add("--spec", spec)
     args.add("--out", layout.path)
     args.add("--digest-file", digest)
-    ctx.actions.run(
-        executable = interpreter_executable(tool_python),
+    run_py_tool(
+        ctx,
+        ctx.attr._tool,
         arguments = [args],
-        inputs = depset(inputs + [spec]),
+        inputs = inputs + [spec],
         outputs = [layout, digest],
         mnemonic = "PyOciIndex",
-        exec_group = PY_TOOLS_EXEC_GROUP,
         progress_message = "Assembling the OCI image index %s" % ctx.label,
-        env = {"PYTHONDONTWRITEBYTECODE": "1"},
     )
     groups["layout"] = depset([layout])
     groups["digest"] = depset([digest])
@@ -151,10 +145,7 @@ py_oci_index_rule = rule(
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),
-        "_tool": attr.label(
-            default = Label("//py/private:image_tool.py"),
-            allow_single_file = True,
-        ),
+        "_tool": py_tool_attr("//py/private:image_tool"),
     },
     provides = [PyOciIndexInfo],
     exec_groups = py_tools_exec_groups(),

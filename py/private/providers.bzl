@@ -1,4 +1,4 @@
-"""The provider every Python target of rules_pyuv returns."""
+"""The providers of Python targets: PyDepsInfo (every target) and PyWheelsInfo (hub packages)."""
 
 PyDepsInfo = provider(
     doc = "What a program needs at run time from a Python target and its dependencies.",
@@ -11,6 +11,19 @@ PyDepsInfo = provider(
                            "installed packages were selected for.",
         "site_packages": "depset of File: installed package trees (each holds site-packages/).",
         "sources": "depset of File: first-party Python sources.",
+    },
+)
+
+PyWheelsInfo = provider(
+    doc = "Wheels of a package from a hub, for the current target platform.",
+    fields = {
+        "manifest": "File: whl_install's manifest of the installed wheel (files, console " +
+                    "scripts); None for an extra.",
+        "package": "string: PEP 503 name of the package.",
+        "wheel": "File: the package's own wheel (or the folder holding the one built from " +
+                 "its sdist); None for an extra, which only adds dependencies.",
+        "wheels": "depset of File: the package's wheel and those of its transitive " +
+                  "runtime dependencies.",
     },
 )
 

@@ -1,11 +1,9 @@
 """py_binary and py_test: a program, its runfiles and a launcher for the target's Python."""
 
-load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
-load(":interpreter.bzl", "interpreter_executable")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
+load(":interpreter.bzl", "PY_TOOLCHAIN_TYPE")
 load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps", "runfiles_path")
 load(":py_library.bzl", "PY_COMMON_ATTRS", "collect_runfiles", "import_roots")
-
-_RUNTIME_PY = str(Label("//py:toolchain_type"))
 
 def _shell_quote(text):
     return "'" + text.replace("'", "'\"'\"'") + "'"
@@ -27,28 +25,23 @@ def _main(ctx):
 def _check_conflicts(ctx, info):
     """An action that fails when two packages install different files at one path."""
     stamp = ctx.actions.declare_file(ctx.label.name + ".packages_ok")
-    python = py_tools_interpreter(ctx)
     args = ctx.actions.args()
-    args.add(ctx.file._venv_tool)
     args.add("check")
     args.add("--stamp", stamp)
     args.add_all(info.manifests, before_each = "--manifest")
-    inputs = [ctx.file._venv_tool]
-    if python.interpreter:
-        inputs.append(python.interpreter)
-    ctx.actions.run(
-        executable = interpreter_executable(python),
+    run_py_tool(
+        ctx,
+        ctx.attr._venv_tool,
         arguments = [args],
-        inputs = depset(inputs, transitive = [info.manifests]),
+        inputs = info.manifests,
         outputs = [stamp],
         mnemonic = "PyPackagesCheck",
         progress_message = "Checking the packages of %s for conflicting files" % ctx.label,
-        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return stamp
 
 def _py_executable_impl(ctx):
-    python = ctx.toolchains[_RUNTIME_PY].py_interpreter
+    python = ctx.toolchains[PY_TOOLCHAIN_TYPE].py_interpreter
     main = _main(ctx)
     srcs = ctx.files.srcs if main in ctx.files.srcs else ctx.files.srcs + [main]
     info = merge_deps(
@@ -116,28 +109,22 @@ _EXECUTABLE_ATTRS.update({
         default = Label("//py/private:launcher.sh.tpl"),
         allow_single_file = True,
     ),
-    "_venv_tool": attr.label(
-        default = Label("//py/private:venv_tool.py"),
-        allow_single_file = True,
-    ),
+    "_venv_tool": py_tool_attr("//py/private:venv_tool"),
 })
 
-py_binary = rule(
-    implementation = _py_executable_impl,
-    doc = "A runnable Python program (see py_binary in defs.bzl).",
-    attrs = _EXECUTABLE_ATTRS,
-    executable = True,
-    provides = [PyDepsInfo],
-    toolchains = [_RUNTIME_PY],
-    exec_groups = py_tools_exec_groups(),
-)
+def _executable_rule(doc, test):
+    # py_binary and py_test differ only in being a test.
+    kind = {"test": True} if test else {"executable": True}
+    return rule(
+        implementation = _py_executable_impl,
+        doc = doc,
+        attrs = _EXECUTABLE_ATTRS,
+        provides = [PyDepsInfo],
+        toolchains = [PY_TOOLCHAIN_TYPE],
+        exec_groups = py_tools_exec_groups(),
+        **kind
+    )
 
-py_test = rule(
-    implementation = _py_executable_impl,
-    doc = "A Python test (see py_test in defs.bzl).",
-    attrs = _EXECUTABLE_ATTRS,
-    test = True,
-    provides = [PyDepsInfo],
-    toolchains = [_RUNTIME_PY],
-    exec_groups = py_tools_exec_groups(),
-)
+py_binary = _executable_rule("A runnable Python program (see py_binary in defs.bzl).", test = False)
+
+py_test = _executable_rule("A Python test (see py_test in defs.bzl).", test = True)

@@ -1,10 +1,8 @@
 """py_venv: a virtual environment folder with a target's dependencies, for IDEs."""
 
-load(":exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
-load(":interpreter.bzl", "interpreter_executable")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
+load(":interpreter.bzl", "PY_TOOLCHAIN_TYPE")
 load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps")
-
-_RUNTIME_PY = str(Label("//py:toolchain_type"))
 
 def _up_to_execroot(out):
     # From bazel-out/<cfg>/bin/<short path>/lib/pythonX.Y/site-packages up to the
@@ -12,17 +10,15 @@ def _up_to_execroot(out):
     return "/".join([".."] * (6 + len(out.short_path.split("/"))))
 
 def _py_venv_impl(ctx):
-    python = ctx.toolchains[_RUNTIME_PY].py_interpreter
+    python = ctx.toolchains[PY_TOOLCHAIN_TYPE].py_interpreter
     if not python.interpreter_path:
         fail("%s: py_venv needs an interpreter toolchain with interpreter_path (an IDE runs it " +
              "outside Bazel)" % ctx.label)
-    tool_python = py_tools_interpreter(ctx)
     info = merge_deps(ctx.attr.deps)
     check_python_version(ctx, info, python)
     out = ctx.actions.declare_directory(ctx.label.name)
     manifests = {m.path: m for m in info.manifests.to_list()}
     args = ctx.actions.args()
-    args.add(ctx.file._venv_tool)
     args.add("venv")
     args.add("--out", out.path)
     args.add("--python", python.interpreter_path)
@@ -37,17 +33,14 @@ def _py_venv_impl(ctx):
         # Import roots of the main repository, reached through the execroot.
         if root == ctx.workspace_name or root.startswith(ctx.workspace_name + "/"):
             args.add("--pth", up + root[len(ctx.workspace_name):])
-    inputs = [ctx.file._venv_tool]
-    if tool_python.interpreter:
-        inputs.append(tool_python.interpreter)
-    ctx.actions.run(
-        executable = interpreter_executable(tool_python),
+    run_py_tool(
+        ctx,
+        ctx.attr._venv_tool,
         arguments = [args],
-        inputs = depset(inputs, transitive = [info.site_packages, info.manifests]),
+        inputs = depset(transitive = [info.site_packages, info.manifests]),
         outputs = [out],
         mnemonic = "PyVenv",
         progress_message = "Creating virtual environment %s" % ctx.label,
-        exec_group = PY_TOOLS_EXEC_GROUP,
     )
     return [DefaultInfo(files = depset([out]))]
 
@@ -63,11 +56,8 @@ It holds the target platform's interpreter (bin/python), every third-party packa
             providers = [PyDepsInfo],
             doc = "py_library targets and hub packages to install.",
         ),
-        "_venv_tool": attr.label(
-            default = Label("//py/private:venv_tool.py"),
-            allow_single_file = True,
-        ),
+        "_venv_tool": py_tool_attr("//py/private:venv_tool"),
     },
-    toolchains = [_RUNTIME_PY],
+    toolchains = [PY_TOOLCHAIN_TYPE],
     exec_groups = py_tools_exec_groups(),
 )

@@ -1,12 +1,14 @@
 """Builds one wheel from an sdist inside a Bazel action (mnemonic PySdistBuild).
 
 Runs on the execution platform that matches the target platform, with the interpreter
-of that platform's Python toolchain. Uses only the standard library plus what the action
-supplies: the wheels of the build requirements (from the lock), which are unpacked into
-a private build environment. Nothing is downloaded and nothing is isolated with pip.
+of that platform's Python toolchain. Uses only the standard library, the wheel library
+beside it (pyuv_wheel.py) and what the action supplies: the build requirements (from the
+lock) as installed trees (`--requirement-tree`, what PyWheelInstall made of their wheels),
+or as wheels (`--requirement-wheel`) that it installs first with the same installer.
+Nothing is downloaded and nothing is isolated with pip.
 
 Steps:
-  1. unpack the build requirements' wheels into a site directory;
+  1. put the build requirements' site-packages on the path (and their bin/ on PATH);
   2. unpack the sdist safely (no absolute paths, no `..`, no links out of the tree,
      no device files);
   3. read [build-system] from pyproject.toml and check that the supplied wheels satisfy
@@ -17,7 +19,7 @@ Steps:
      its tags run on the target platform and Python;
   6. rewrite it deterministically (sorted entries, fixed times and modes) into --out-dir.
 
-Every archive (the sdist and the requirements' wheels) is unpacked by streaming, within the
+Every archive (the sdist and any requirement wheel) is unpacked by streaming, within the
 size caps of UNPACK_LIMITS. Runs on Python 3.8+ (the minimum of every action tool;
 docs/sdist-builds.md).
 """
@@ -47,123 +49,36 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from pyuv_wheel import (
+    UNPACK_LIMITS,
+    UnpackLimits,
+    WheelError,
+    check_sizes,
+    inside,
+    install,
+    member_parts,
+    normalize_name,
+    parse_filename,
+    tags_fit,
+    top_dist_infos,
+    version_key,
+)
+
 _CHUNK = 1 << 20
 # Longest symbolic link target an sdist may hold (Linux's PATH_MAX).
 _MAX_LINK = 4096
 
 
-class BuildError(Exception):
+class BuildError(WheelError):
     """A failure the user can act on; its message says what and how to fix it."""
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503 normalization."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-# --- Size limits ---------------------------------------------------------------------------
-# Kept identical in uv/private/build_helper.py and uv/private/whl_install.py (each helper is a
-# standalone script); tests/test_unpack_limits.py checks that the two copies agree.
-
-# What an archive may unpack to. A member or the whole archive beyond its cap is refused
-# before anything is written, and so is an archive that inflates to more than RATIO times
-# its own size (a decompression bomb; real wheels and sdists stay far below 20x), unless
-# it unpacks to less than _RATIO_GRACE in all. Each default can be raised with an
-# environment variable (passed to the actions with --action_env) or a command-line flag.
-UNPACK_LIMITS = (
-    # (flag, environment variable, default, what it bounds)
-    ("--max-member-size", "RULES_PYUV_MAX_MEMBER_SIZE", "4G", "bytes of one unpacked member"),
-    ("--max-unpacked-size", "RULES_PYUV_MAX_UNPACKED_SIZE", "16G", "bytes unpacked in all"),
-    ("--max-unpack-ratio", "RULES_PYUV_MAX_UNPACK_RATIO", "200", "unpacked / archive size"),
-)
-_RATIO_GRACE = 64 << 20
-_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_size(text: str) -> int | None:
-    """`123`, `64M`, `4G` (binary units, an optional `iB`/`B`) as a number; None if invalid."""
-    m = re.fullmatch(r"\s*([0-9]+)\s*([KkMmGgTt]?)(?:i?[Bb])?\s*", text)
-    return int(m.group(1)) * _SIZE_UNITS[m.group(2).upper()] if m else None
-
-
-class UnpackLimits:
-    """The caps in force for one archive, with messages that say how to raise them."""
-
-    def __init__(self, values: dict):
-        self.member, self.total, self.ratio = (values[flag] for flag, *_ in UNPACK_LIMITS)
-
-    @staticmethod
-    def from_args(values: dict, error) -> UnpackLimits:
-        """values maps each flag to its text (None: use the environment, then the default)."""
-        parsed = {}
-        for flag, env, default, _ in UNPACK_LIMITS:
-            text, source = values.get(flag), flag
-            if text is None:
-                text, source = os.environ.get(env), env
-            if text is None or text == "":
-                text, source = default, "default"
-            number = parse_size(text)
-            if number is None or number <= 0:
-                raise error(f"{source} = {text!r} is not a size such as 512M or 4G")
-            parsed[flag] = number
-        return UnpackLimits(parsed)
-
-    def _raise(self, flag: str) -> str:
-        env = next(e for f, e, *_ in UNPACK_LIMITS if f == flag)
-        example = "2000" if flag == "--max-unpack-ratio" else "32G"
-        return (
-            f"if the archive is genuine, raise the limit with --action_env={env}={example} "
-            "(see docs/sdist-builds.md)"
-        )
-
-    def check_member(self, archive: str, member: str, size: int, error) -> None:
-        if size > self.member:
-            raise error(
-                f"{archive}: member {member!r} unpacks to {size} bytes, more than the "
-                f"limit of {self.member} bytes per member; {self._raise('--max-member-size')}"
-            )
-
-    def total_allowed(self, archive_size: int) -> int:
-        """How many bytes an archive of archive_size bytes may unpack to."""
-        return min(self.total, max(self.ratio * archive_size, _RATIO_GRACE))
-
-    def check_total(self, archive: str, archive_size: int, total: int, error) -> None:
-        if total <= self.total_allowed(archive_size):
-            return
-        if total > self.total:
-            why = f"more than the limit of {self.total} bytes"
-            flag = "--max-unpacked-size"
-        else:
-            why = (
-                f"over {self.ratio} times the archive's own {archive_size} bytes, as only "
-                "a decompression bomb does"
-            )
-            flag = "--max-unpack-ratio"
-        raise error(f"{archive}: unpacks to at least {total} bytes, {why}; {self._raise(flag)}")
 
 
 # --- Safe archive extraction -------------------------------------------------------------
 
 
 def _member_parts(archive: str, name: str) -> list[str]:
-    """Checks a member name and returns its path components."""
-    posix = name.replace("\\", "/")
-    if "\0" in posix:
-        raise BuildError(f"{archive}: member {name!r} has a NUL character in its name")
-    if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
-        raise BuildError(f"{archive}: member {name!r} has an absolute path")
-    parts = [p for p in posix.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise BuildError(f"{archive}: member {name!r} leaves the archive's tree through '..'")
-    if not parts:
-        raise BuildError(f"{archive}: member {name!r} has an empty path")
-    return parts
-
-
-def _inside(root: Path, path: Path) -> bool:
-    root = Path(os.path.realpath(root))
-    real = Path(os.path.realpath(path))
-    return real == root or root in real.parents
+    """Checks an sdist member's name and returns its path components."""
+    return member_parts(archive, name, strict=False, error=BuildError)
 
 
 def _write_file(archive: str, root: Path, parts: list[str], src, executable: bool):
@@ -172,7 +87,7 @@ def _write_file(archive: str, root: Path, parts: list[str], src, executable: boo
     target.parent.mkdir(parents=True, exist_ok=True)
     # Files are written before any link exists, so no write can pass through a link;
     # this guards against directories that were themselves replaced by a link.
-    if not _inside(root, target.parent):
+    if not inside(root, target.parent):
         raise BuildError(f"{archive}: member {'/'.join(parts)!r} would be written outside the tree")
     with open(target, "wb") as dst:
         shutil.copyfileobj(src, dst, _CHUNK)
@@ -216,7 +131,7 @@ def _make_links(archive: str, root: Path, links: list[tuple[list[str], str]]):
     # Check only once all links exist: a chain of links can escape where none does alone.
     for parts, target in links:
         path = root.joinpath(*parts)
-        if not _inside(root, path):
+        if not inside(root, path):
             raise BuildError(
                 f"{archive}: link {'/'.join(parts)!r} -> {target!r} points outside the tree"
             )
@@ -336,19 +251,6 @@ def _zip_kind(info: zipfile.ZipInfo) -> str:
     }.get(kind, "special")
 
 
-def _check_zip_sizes(name: str, size: int, infos: list, limits: UnpackLimits) -> None:
-    """Refuses, before anything is written, a zip that would unpack beyond the caps.
-
-    zipfile never inflates a member past the size its header declares, so the headers
-    bound what is written.
-    """
-    total = 0
-    for info in infos:
-        limits.check_member(name, info.filename, info.file_size, BuildError)
-        total += info.file_size
-    limits.check_total(name, size, total, BuildError)
-
-
 def extract_zip(archive: Path, dest: Path, limits: UnpackLimits | None = None) -> None:
     """Unpacks a zip archive into dest, refusing anything that could escape dest."""
     name = archive.name
@@ -360,7 +262,7 @@ def extract_zip(archive: Path, dest: Path, limits: UnpackLimits | None = None) -
     links = []
     with zf:
         infos = zf.infolist()
-        _check_zip_sizes(name, archive.stat().st_size, infos, limits)
+        check_sizes(name, archive.stat().st_size, infos, limits, BuildError)
         for info in infos:
             parts = _member_parts(name, info.filename)
             kind = _zip_kind(info)
@@ -413,6 +315,27 @@ def extract_sdist(sdist: Path, dest: Path, limits: UnpackLimits | None = None) -
     )
 
 
+def copy_sources(files: list[str], root: str, dest: Path) -> Path:
+    """Copies a local project's files (paths under root) into dest; returns dest.
+
+    A local directory source arrives as its files (the user's filegroup), not as an
+    archive: each must lie under root, the folder of the project's pyproject.toml.
+    """
+    prefix = root.rstrip("/") + "/"
+    for name in files:
+        if not name.startswith(prefix) or ".." in name[len(prefix) :].split("/"):
+            raise BuildError(
+                f"{name} is not inside the project folder {root}: list only files under "
+                "the folder that holds pyproject.toml in the source's filegroup"
+            )
+        target = dest / name[len(prefix) :]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(name, target)  # follows the sandbox's symlinks
+    if not (dest / "pyproject.toml").exists():
+        raise BuildError(f"the files of {root} hold no pyproject.toml")
+    return dest
+
+
 # --- The build environment ---------------------------------------------------------------
 
 
@@ -427,49 +350,25 @@ def find_wheels(paths: list[str]) -> list[Path]:
     return wheels
 
 
-def install_wheel(
-    wheel: Path, site: Path, scripts: Path, limits: UnpackLimits | None = None
-) -> None:
-    """Unpacks a wheel into site (purelib/platlib) for use as a build requirement."""
-    limits = limits or UnpackLimits.from_args({}, BuildError)
-    try:
-        zf = zipfile.ZipFile(wheel)
-    except (zipfile.BadZipFile, OSError) as e:
-        raise BuildError(f"{wheel.name}: not a readable zip archive ({e})") from None
-    with zf:
-        files = [i for i in zf.infolist() if not i.is_dir()]
-        _check_zip_sizes(wheel.name, wheel.stat().st_size, files, limits)
-        for info in files:
-            parts = _member_parts(wheel.name, info.filename)
-            root, rest = site, parts
-            if len(parts) > 2 and parts[0].endswith(".data"):
-                scheme, rest = parts[1], parts[2:]
-                if scheme in ("purelib", "platlib"):
-                    root = site
-                elif scheme == "scripts":
-                    root = scripts
-                else:
-                    continue  # headers and data files are of no use to a build
-            if _zip_kind(info) != "file":
-                raise BuildError(f"{wheel.name}: member {info.filename!r} is not a regular file")
-            mode = info.external_attr >> 16
-            executable = bool(mode & 0o111) or root is scripts
-            try:
-                with zf.open(info) as src:
-                    _write_file(wheel.name, root, rest, src, executable)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-                raise BuildError(
-                    f"{wheel.name}: member {info.filename!r} cannot be read: {e}"
-                ) from None
+def install_requirements(wheels: list[Path], into: Path, limits: UnpackLimits) -> list[Path]:
+    """Installs requirement wheels with the one installer; returns their trees."""
+    trees = []
+    for i, wheel in enumerate(wheels):
+        tree = into / str(i)
+        install(wheel, tree, limits=limits)
+        trees.append(tree)
+    return trees
 
 
-def installed_distributions(site: Path) -> dict[str, str]:
-    """Maps normalized names to versions of the distributions unpacked into site."""
+def installed_distributions(sites: list[Path]) -> dict[str, str]:
+    """Maps normalized names to versions of the distributions installed in sites."""
     found = {}
-    for meta in site.glob("*.dist-info/METADATA"):
-        msg = email.parser.Parser().parsestr(meta.read_text(encoding="utf-8", errors="replace"))
-        if msg.get("Name"):
-            found[normalize_name(msg["Name"])] = msg.get("Version", "")
+    for site in sites:
+        for meta in sorted(site.glob("*.dist-info/METADATA")):
+            text = meta.read_text(encoding="utf-8", errors="replace")
+            msg = email.parser.Parser().parsestr(text, headersonly=True)
+            if msg.get("Name"):
+                found.setdefault(normalize_name(msg["Name"]), msg.get("Version", ""))
     return found
 
 
@@ -778,68 +677,23 @@ class _Backend:
 
 # --- Checking the result -----------------------------------------------------------------
 
-_WHEEL_RE = re.compile(
-    r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-(?P<build>\d[^-]*))?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$"
-)
-
-_PLATFORM_ARCHES = {
-    ("linux", "x86_64"): ("x86_64",),
-    ("linux", "aarch64"): ("aarch64",),
-    ("macos", "x86_64"): ("x86_64", "intel", "fat64", "fat32", "universal2", "universal"),
-    ("macos", "aarch64"): ("arm64", "universal2"),
-}
-
-
-def platform_fits(plat: str, os_name: str, cpu: str) -> bool:
-    """Whether a wheel platform tag runs on the target os and cpu."""
-    if plat == "any":
-        return True
-    if os_name == "windows":
-        return plat == {"x86_64": "win_amd64", "aarch64": "win_arm64"}.get(cpu)
-    arches = _PLATFORM_ARCHES.get((os_name, cpu), ())
-    if os_name == "linux":
-        return plat.startswith(("linux_", "manylinux", "musllinux")) and any(
-            plat.endswith("_" + a) for a in arches
-        )
-    if os_name == "macos":
-        return plat.startswith("macosx_") and any(plat.endswith("_" + a) for a in arches)
-    return False
-
-
-def python_fits(py: str, abi: str, python_version: str) -> bool:
-    """Whether a wheel's python and abi tags run on CPython python_version ("3.11")."""
-    major, minor = (int(x) for x in python_version.split("."))
-    m = re.match(r"^(py|cp)(\d)(\d*)$", py)
-    if not m or int(m.group(2)) != major:
-        return False
-    tag_minor = int(m.group(3)) if m.group(3) else None
-    if m.group(1) == "py":
-        return abi == "none" and (tag_minor is None or tag_minor <= minor)
-    if abi == "abi3":
-        return tag_minor is not None and tag_minor <= minor
-    # Only the plain ABI of that version ("cp37m" before 3.8); not "t" (free-threaded) or "d".
-    return tag_minor == minor and abi in ("none", f"cp{major}{minor}", f"cp{major}{minor}m")
-
 
 def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
     """Raises BuildError unless the built wheel is the expected one and fits the target."""
-    m = _WHEEL_RE.match(filename)
-    if not m:
-        raise BuildError(f"the backend produced {filename!r}, which is not a wheel file name")
-    if normalize_name(m["name"]) != normalize_name(name):
-        raise BuildError(f"the sdist of {name} built a wheel of another project: {filename}")
-    if version_key(m["version"]) != version_key(version):
+    try:
+        meta = parse_filename(filename)
+    except WheelError:
         raise BuildError(
-            f"the sdist of {name} {version} built version {m['version']} ({filename}); "
+            f"the backend produced {filename!r}, which is not a wheel file name"
+        ) from None
+    if normalize_name(meta["name"]) != normalize_name(name):
+        raise BuildError(f"the sdist of {name} built a wheel of another project: {filename}")
+    if version_key(meta["version"]) != version_key(version):
+        raise BuildError(
+            f"the sdist of {name} {version} built version {meta['version']} ({filename}); "
             "the lock and the sdist disagree"
         )
-    fits = any(
-        python_fits(py, abi, target["python"]) and platform_fits(plat, target["os"], target["cpu"])
-        for py in m["py"].split(".")
-        for abi in m["abi"].split(".")
-        for plat in m["plat"].split(".")
-    )
-    if not fits:
+    if not tags_fit(meta["tags"], target["python"], target["os"], target["cpu"]):
         raise BuildError(
             f"the built wheel {filename} does not run on the target "
             f"{target['os']}_{target['cpu']} with CPython {target['python']}: this action "
@@ -850,38 +704,6 @@ def check_wheel(filename: str, name: str, version: str, target: dict) -> None:
         )
 
 
-# PEP 440's version grammar (with its normalisations: case, separators, spellings).
-_PEP440 = re.compile(
-    r"v?(?:(?P<epoch>[0-9]+)!)?(?P<release>[0-9]+(?:\.[0-9]+)*)"
-    r"(?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?"
-    r"(?:-(?P<post_n1>[0-9]+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?)?"
-    r"(?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?"
-    r"(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?"
-)
-_PRE_SPELLINGS = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
-
-
-def version_key(version: str):
-    """Equal for versions that PEP 440 calls equal (1.0 == 1.0.0 == 1.0-0 == V1.0)."""
-    text = version.strip().lower()
-    m = _PEP440.fullmatch(text)
-    if not m:
-        return ("invalid", text)
-    release = [int(x) for x in m["release"].split(".")]
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    pre = None
-    if m["pre_l"]:
-        pre = (_PRE_SPELLINGS.get(m["pre_l"], m["pre_l"]), int(m["pre_n"] or 0))
-    post = None
-    if m["post_n1"] or m["post_l"]:
-        post = int(m["post_n1"] or m["post_n2"] or 0)
-    dev = int(m["dev_n"] or 0) if m["dev_l"] else None
-    local = tuple(re.split(r"[-_.]", m["local"])) if m["local"] else ()
-    local = tuple(int(p) if p.isdigit() else p for p in local)
-    return (int(m["epoch"] or 0), tuple(release), pre, post, dev, local)
-
-
 def check_wheel_metadata(wheel: Path, name: str, version: str) -> None:
     """Raises BuildError unless the built wheel's .dist-info folder and METADATA name the
     package and version that were asked for (the file name alone is checked by check_wheel).
@@ -889,8 +711,7 @@ def check_wheel_metadata(wheel: Path, name: str, version: str) -> None:
     try:
         with zipfile.ZipFile(wheel) as zf:
             names = zf.namelist()
-            tops = sorted({n.split("/", 1)[0] for n in names if "/" in n})
-            dist_infos = [t for t in tops if t.endswith(".dist-info")]
+            dist_infos = top_dist_infos(names)
             if len(dist_infos) != 1:
                 raise BuildError(
                     f"the built wheel {wheel.name} has {len(dist_infos)} top-level .dist-info "
@@ -972,28 +793,33 @@ def build(args: argparse.Namespace) -> Path:
     """Runs the whole build; returns the wheel written into args.out_dir."""
     # The real path: compilers record it (not a symlinked TMPDIR), so the prefix map must too.
     work = Path(os.path.realpath(tempfile.mkdtemp(prefix="pyuv-sdist-")))
+    sites: list[str] = []
     try:
-        site, scripts = work / "site", work / "bin"
-        site.mkdir()
-        scripts.mkdir()
         limits = UnpackLimits.from_args(
             {flag: getattr(args, flag[2:].replace("-", "_")) for flag, *_ in UNPACK_LIMITS},
             BuildError,
         )
-        for wheel in find_wheels(args.requirement_wheel):
-            install_wheel(wheel, site, scripts, limits)
-        sys.path.insert(0, str(site))  # packaging and pyproject_hooks may come from there
-        installed = installed_distributions(site)
+        trees = [Path(t) for t in args.requirement_tree]
+        trees += install_requirements(
+            find_wheels(args.requirement_wheel), work / "requirements", limits
+        )
+        sites += [os.path.abspath(t / "site-packages") for t in trees]
+        scripts = [os.path.abspath(t / "bin") for t in trees if (t / "bin").is_dir()]
+        sys.path[0:0] = sites  # packaging and pyproject_hooks may come from there
+        installed = installed_distributions([Path(s) for s in sites])
 
-        project = extract_sdist(Path(args.sdist), work / "src", limits)
+        if args.sdist:
+            project = extract_sdist(Path(args.sdist), work / "src", limits)
+        else:
+            project = copy_sources(args.source, args.source_root, work / "src")
         requires, backend, backend_path = read_build_system(project)
         missing = missing_requirements(requires, installed)
         if missing:
             raise BuildError(_missing_message(missing, args.name))
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHONPATH"))}
-        env["PYTHONPATH"] = str(site)
-        env["PATH"] = os.pathsep.join([str(scripts), env.get("PATH", "")])
+        env["PYTHONPATH"] = os.pathsep.join(sites)
+        env["PATH"] = os.pathsep.join(scripts + [env.get("PATH", "")])
         # Keep the build directory's random path out of compiled objects.
         prefix_map = f"-ffile-prefix-map={work}=/build"
         for var in ("CFLAGS", "CXXFLAGS"):
@@ -1026,14 +852,16 @@ def build(args: argparse.Namespace) -> Path:
         rewrite_wheel(dist / wheels[0], dest, int(env["SOURCE_DATE_EPOCH"]))
         return dest
     finally:
-        if str(work / "site") in sys.path:
-            sys.path.remove(str(work / "site"))
+        sys.path[:] = [p for p in sys.path if p not in sites]
         shutil.rmtree(work, ignore_errors=True)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sdist", required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--sdist")
+    source.add_argument("--source-root", help="a local project's folder (with --source)")
+    p.add_argument("--source", action="append", default=[], help="a file of --source-root")
     p.add_argument("--name", required=True)
     p.add_argument("--version", required=True)
     p.add_argument("--target-os", required=True)
@@ -1041,7 +869,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--target-python", required=True)
     p.add_argument("--interpreter-python", required=True)
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--requirement-wheel", action="append", default=[])
+    p.add_argument(
+        "--requirement-tree",
+        action="append",
+        default=[],
+        help="an installed build requirement: a folder with site-packages/ (and bin/)",
+    )
+    p.add_argument(
+        "--requirement-wheel",
+        action="append",
+        default=[],
+        help="a build requirement's wheel (or a folder of them), installed first",
+    )
     for flag, env, default, what in UNPACK_LIMITS:
         p.add_argument(flag, help=f"most {what} (default: ${env}, else {default})")
     return p.parse_args(argv)
@@ -1059,10 +898,11 @@ def main(argv: list[str] | None = None) -> int:
                 "platform, or set the hub's python_version flag to match"
             )
         build(args)
-    except BuildError as e:
+    except WheelError as e:  # BuildError, or the wheel library's own
         print(
             f"rules_pyuv: building {args.name} {args.version} for {args.target_os}_"
-            f"{args.target_cpu} (CPython {args.target_python}) from {Path(args.sdist).name} "
+            f"{args.target_cpu} (CPython {args.target_python}) from "
+            f"{Path(args.sdist or args.source_root).name} "
             f"failed: {e}",
             file=sys.stderr,
         )

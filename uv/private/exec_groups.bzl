@@ -1,12 +1,16 @@
 """The exec group that pins an action to a machine matching the target platform."""
 
+# The exec interpreter's toolchain type is py's (uv -> py is the allowed direction); py
+# does not publish it.
+# buildifier: disable=bzl-visibility
+load("//py/private:interpreter.bzl", "PY_EXEC_TOOLCHAIN_TYPE")
+
 # Name of the exec group; pass it as exec_group = TARGET_EXEC_GROUP to ctx.actions.run.
 TARGET_EXEC_GROUP = "target_platform"
 
-# Strings, not Labels: exec_group() in Bazel 4.2.3 only takes strings. str() of a Label
+# A string, not a Label: exec_group() in Bazel 4.2.3 only takes strings. str() of a Label
 # is its canonical form, which every Bazel version resolves the same way.
 SENTINEL_TOOLCHAIN_TYPE = str(Label("//uv/toolchains:target_platform_type"))
-PY_EXEC_TOOLCHAIN_TYPE = str(Label("//py:exec_toolchain_type"))
 
 def target_platform_exec_groups():
     """Returns the exec_groups dict for rules whose actions must run on the target platform.

@@ -6,6 +6,7 @@ starting with `_`), so they cannot collide with the hub's own `_envs` and `_mark
 """
 
 load(":starlark_quote.bzl", "expr", "quote", "render_call", "render_load", "render_select", "render_value")
+load(":target_envs.bzl", "describe_platforms")
 
 _HUB_RULES = str(Label("//uv/private:hub_rules.bzl"))
 _ARTIFACT_RULE = str(Label("//uv/private:artifact.bzl"))
@@ -83,12 +84,13 @@ def _most_common(mapping):
 
 def _no_match(plan, what):
     return ("rules_pyuv: %s has no variant for this target platform. Hub @%s knows CPython %s " +
-            "(choose with --@%s//:python_version) on linux, macos and windows for x86_64 and " +
-            "aarch64; the target platform needs @platforms//os and @platforms//cpu constraints.") % (
+            "(choose with --@%s//:python_version) on %s; the target platform needs " +
+            "@platforms//os and @platforms//cpu constraints.") % (
         what,
         plan["hub"],
         ", ".join(plan["python_versions"]),
         plan["hub"],
+        describe_platforms(),
     )
 
 def _target(function, kwargs):

@@ -1,8 +1,7 @@
 """The rules generated hub repositories load (one file, so hubs load it once)."""
 
-# Console scripts are a py rule run on a hub package.
-# buildifier: disable=bzl-visibility
-load("//py/private:console_script.bzl", _py_console_script_binary = "py_console_script_binary")
+# Console scripts are a py rule run on a hub package: its public macro.
+load("//py:defs.bzl", _py_console_script_binary = "py_console_script_binary")
 load(":package.bzl", _uv_package = "uv_package")
 load(":python_version_flag.bzl", _python_version_flag = "python_version_flag")
 load(":sdist_build.bzl", _sdist_build = "sdist_build")

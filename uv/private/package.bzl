@@ -1,42 +1,23 @@
 """The rule behind @hub//<package>: one installed wheel plus the packages it needs."""
 
-# The py package owns the interpreter toolchain and the provider of Python targets.
+# uv's rules are Python rules built on py's internals (the allowed direction, uv -> py),
+# which py does not publish: the lint only knows its own packages' private folders.
 # buildifier: disable=bzl-visibility
-load("//py/private:exec_tools.bzl", "PY_TOOLS_EXEC_GROUP", "py_tools_exec_groups", "py_tools_interpreter")
+load("//py/private:exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
 
 # buildifier: disable=bzl-visibility
-load("//py/private:interpreter.bzl", "interpreter_executable")
-
-# buildifier: disable=bzl-visibility
-load("//py/private:providers.bzl", "PyDepsInfo", "merge_deps")
-load(":python_version_flag.bzl", "PythonVersionInfo")
+load("//py/private:providers.bzl", "PyDepsInfo", "PyWheelsInfo", "merge_deps")
+load(":python_version_flag.bzl", "PythonVersionInfo", "python_version_attr")
 load(":unpack_limits.bzl", "unpack_limit_flags")
-
-PyWheelsInfo = provider(
-    doc = "Wheels of a package from a hub, for the current target platform.",
-    fields = {
-        "manifest": "File: whl_install's manifest of the installed wheel (files, console " +
-                    "scripts); None for an extra.",
-        "package": "string: PEP 503 name of the package.",
-        "wheel": "File: the package's own wheel (or the folder holding the one built from " +
-                 "its sdist); None for an extra, which only adds dependencies.",
-        "wheels": "depset of File: the package's wheel and those of its transitive " +
-                  "runtime dependencies.",
-    },
-)
 
 def _install(ctx, whl):
     """Runs whl_install.py: the wheel unpacked into a site-packages tree, once per wheel."""
     site = ctx.actions.declare_directory(ctx.label.name + "_site")
     manifest = ctx.actions.declare_file(ctx.label.name + "_site.json")
-    python = py_tools_interpreter(ctx)
-    inputs = [whl, ctx.file._installer]
-    if python.interpreter:
-        inputs.append(python.interpreter)
-    ctx.actions.run(
-        executable = interpreter_executable(python),
+    run_py_tool(
+        ctx,
+        ctx.attr._installer,
         arguments = [
-            ctx.file._installer.path,
             "--wheel",
             whl.path,
             "--out-dir",
@@ -46,12 +27,11 @@ def _install(ctx, whl):
             "--package",
             ctx.attr.package,
         ] + unpack_limit_flags(ctx),
-        inputs = inputs,
+        inputs = [whl],
         outputs = [site, manifest],
         mnemonic = "PyWheelInstall",
         progress_message = "Installing %s (%s)" % (ctx.attr.package, whl.basename),
-        env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"},
-        exec_group = PY_TOOLS_EXEC_GROUP,
+        env = {"PYTHONHASHSEED": "0"},
     )
     return site, manifest
 
@@ -94,20 +74,15 @@ uv_package = rule(
             doc = "Packages this one needs at run time on the target platform.",
         ),
         "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
-        "python_version": attr.label(
-            mandatory = True,
-            providers = [PythonVersionInfo],
-            doc = "The hub's python_version flag: the Python the wheel was selected for.",
+        "python_version": python_version_attr(
+            "The hub's python_version flag: the Python the wheel was selected for.",
         ),
         "whl": attr.label(
             allow_single_file = True,
             doc = "The wheel for the target platform (a .whl, or a folder holding the one " +
                   "wheel built from the sdist).",
         ),
-        "_installer": attr.label(
-            default = Label("//uv/private:whl_install.py"),
-            allow_single_file = True,
-        ),
+        "_installer": py_tool_attr("//uv/private:whl_install"),
     },
     provides = [PyWheelsInfo, PyDepsInfo],
     exec_groups = py_tools_exec_groups(),

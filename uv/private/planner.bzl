@@ -18,8 +18,7 @@ load(":graph.bzl", "strongly_connected_components")
 load(":markers.bzl", "evaluate_marker", "marker_env", "parse_marker")
 load(":names.bzl", "label_name", "normalize_name", "repo_safe")
 load(":pep440.bzl", "version_satisfies")
-load(":target_envs.bzl", "PYTHON_VERSIONS", "env_name", "marker_key", "platform_variants")
-load(":target_sentinel.bzl", "SENTINEL_PLATFORMS")
+load(":target_envs.bzl", "PYTHON_VERSIONS", "env_name", "marker_key", "platform_variants", SENTINEL_PLATFORMS = "TARGET_PLATFORMS")
 load(
     ":wheel_tags.bzl",
     "describe_target",

@@ -5,6 +5,17 @@ PythonVersionInfo = provider(
     fields = {"version": "string: major.minor, e.g. \"3.11\"."},
 )
 
+def python_version_attr(doc):
+    """The attribute of a rule that reads a hub's python_version flag.
+
+    Args:
+      doc: what the version is to the rule.
+
+    Returns:
+      A mandatory attr.label that requires PythonVersionInfo.
+    """
+    return attr.label(mandatory = True, providers = [PythonVersionInfo], doc = doc)
+
 def _python_version_flag_impl(ctx):
     value = ctx.build_setting_value
     if value not in ctx.attr.values:

@@ -6,7 +6,17 @@ constraints, rules_pyuv's own constraints (//uv/constraints) and the hub's pytho
 flag — never from the host.
 """
 
-load(":target_sentinel.bzl", "SENTINEL_PLATFORMS")
+# The os × cpu pairs a hub can target, as names of @platforms constraints. Everything
+# per-platform derives from this list: the environments below, the target-platform
+# sentinel toolchains (target_sentinel.bzl) and the hubs' no-match messages.
+TARGET_PLATFORMS = [
+    ("linux", "x86_64"),
+    ("linux", "aarch64"),
+    ("macos", "x86_64"),
+    ("macos", "aarch64"),
+    ("windows", "x86_64"),
+    ("windows", "aarch64"),
+]
 
 # CPython minor versions a hub can target (filtered by the lock's requires-python).
 PYTHON_VERSIONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
@@ -47,7 +57,7 @@ def platform_variants():
       "constraint_values" (canonical label strings that identify the variant).
     """
     variants = []
-    for os, cpu in SENTINEL_PLATFORMS:
+    for os, cpu in TARGET_PLATFORMS:
         base = [str(Label("@platforms//os:" + os)), str(Label("@platforms//cpu:" + cpu))]
         prefix = "%s_%s" % (os, cpu)
         if os == "linux":
@@ -111,3 +121,22 @@ def marker_key(python_version, os, cpu):
       E.g. "cp311_linux_x86_64".
     """
     return "%s_%s_%s" % (python_tag(python_version), os, cpu)
+
+def _unique(items):
+    return {item: None for item in items}.keys()
+
+def _and(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+def describe_platforms():
+    """Says which os × cpu pairs TARGET_PLATFORMS holds, for messages.
+
+    Returns:
+      E.g. "linux, macos and windows for x86_64 and aarch64", or the pairs one by one
+      ("linux_x86_64 and macos_aarch64") when they are not every os with every cpu.
+    """
+    oses = _unique([os for os, _ in TARGET_PLATFORMS])
+    cpus = _unique([cpu for _, cpu in TARGET_PLATFORMS])
+    if len(oses) * len(cpus) == len(_unique(TARGET_PLATFORMS)):
+        return "%s for %s" % (_and(oses), _and(cpus))
+    return _and(["%s_%s" % (os, cpu) for os, cpu in TARGET_PLATFORMS])

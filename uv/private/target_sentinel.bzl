@@ -7,15 +7,7 @@ on a linux/aarch64 machine, locally or remotely, and carries that platform's
 exec_properties.
 """
 
-# The os × cpu pairs that get a sentinel: (os, cpu) names of @platforms constraints.
-SENTINEL_PLATFORMS = [
-    ("linux", "x86_64"),
-    ("linux", "aarch64"),
-    ("macos", "x86_64"),
-    ("macos", "aarch64"),
-    ("windows", "x86_64"),
-    ("windows", "aarch64"),
-]
+load(":target_envs.bzl", "TARGET_PLATFORMS")
 
 TargetPlatformInfo = provider(
     doc = "The os and cpu a sentinel toolchain pins its actions to.",
@@ -51,7 +43,7 @@ def sentinel_name(os, cpu):
     return "%s_%s" % (os, cpu)
 
 def target_platform_sentinels(name, toolchain_type):
-    """Declares one sentinel toolchain per entry of SENTINEL_PLATFORMS.
+    """Declares one sentinel toolchain per platform of TARGET_PLATFORMS (target_envs.bzl).
 
     Meant for a BUILD file whose `:all` is registered with register_toolchains. The
     toolchains are named after their platform (e.g. `linux_aarch64`).
@@ -60,7 +52,7 @@ def target_platform_sentinels(name, toolchain_type):
       name: prefix of the toolchain implementation targets (`<name>_linux_aarch64`).
       toolchain_type: label of the sentinel toolchain type.
     """
-    for os, cpu in SENTINEL_PLATFORMS:
+    for os, cpu in TARGET_PLATFORMS:
         platform = sentinel_name(os, cpu)
         constraints = ["@platforms//os:" + os, "@platforms//cpu:" + cpu]
         target_platform_sentinel(

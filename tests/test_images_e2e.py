@@ -218,8 +218,7 @@ def bases(tmp_path_factory):
         out = root / f"tiny_{arch}"
         run(
             "python3",
-            str(REPO_ROOT / "py" / "private" / "image_tool.py"),
-            "rootfs-layout",
+            str(REPO_ROOT / "tools" / "images" / "rootfs_layout.py"),
             f"--arch={arch}",
             f"--variant={variant}",
             f"--tar={tiny}",

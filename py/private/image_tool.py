@@ -2,8 +2,6 @@
 
     image_tool.py layer --manifest M.json --out LAYER.tar[.gz] [--compress gzip|none] [--mtime N]
     image_tool.py index --spec SPEC.json --out DIR [--digest-file FILE]
-    image_tool.py rootfs-layout --arch ARCH [--os linux] [--variant V] --out DIR
-                                [--tar ROOTFS.tar|-] [--tag latest] [--env K=V]...
 
 `layer` (mnemonic PyImageLayer) writes one tar layer from a JSON manifest, a list of
 ``{"dest": "/app/x", "src": "bazel-out/.../x", "dir": false, "mode": "keep"|"bin"}``:
@@ -22,8 +20,8 @@ from a multi-platform base) plus its own layers, and a config derived from the b
 Entrypoint, Cmd, Env, WorkingDir and Labels set and the diff_ids of the new layers. JSON is
 written with sorted keys and no spaces, so the same inputs give the same digests.
 
-`rootfs-layout` makes a single-platform OCI layout with one uncompressed layer from a
-root file system tarball (e.g. a debootstrap root), for base images in tests and examples.
+Base images from a root file system (for tests and examples) are made by a developer
+tool beside the image setup, tools/images/rootfs_layout.py, which builds on this module.
 
 Runs on Python 3.8+ (the minimum of every action tool; docs/sdist-builds.md).
 """
@@ -555,45 +553,6 @@ def cmd_index(args: argparse.Namespace) -> None:
         Path(args.digest_file).write_text(index_desc["digest"] + "\n")
 
 
-# -- base layouts from a root file system ---------------------------------------------------
-
-
-def cmd_rootfs_layout(args: argparse.Namespace) -> None:
-    out_dir = Path(args.out)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise ImageError(f"{out_dir} exists and is not empty")
-    out = Layout(out_dir)
-    if args.tar == "-":
-        digest, size = out.add_stream(sys.stdin.buffer)
-    else:
-        with open(args.tar, "rb") as f:
-            digest, size = out.add_stream(f)
-    created = rfc3339(args.mtime)
-    config = {
-        "architecture": args.arch,
-        "os": args.os,
-        "created": created,
-        "config": {"Env": _merge_env([DEFAULT_PATH], dict(e.split("=", 1) for e in args.env))},
-        "rootfs": {"type": "layers", "diff_ids": [digest]},
-        "history": [{"created": created, "created_by": "rules_pyuv image_tool.py rootfs-layout"}],
-    }
-    if args.variant:
-        config["variant"] = args.variant
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": MEDIA_MANIFEST,
-        "config": out.add_json(config, MEDIA_CONFIG),
-        "layers": [{"mediaType": MEDIA_LAYER, "digest": digest, "size": size}],
-    }
-    desc = out.add_json(manifest, MEDIA_MANIFEST)
-    desc["platform"] = {"architecture": args.arch, "os": args.os}
-    if args.variant:
-        desc["platform"]["variant"] = args.variant
-    desc["annotations"] = {REF_NAME: args.tag}
-    out.finish([desc])
-    print(desc["digest"])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -606,18 +565,9 @@ def main(argv: list[str] | None = None) -> int:
     index.add_argument("--spec", required=True)
     index.add_argument("--out", required=True)
     index.add_argument("--digest-file")
-    rootfs = sub.add_parser("rootfs-layout", help="an OCI layout from a root file system tar")
-    rootfs.add_argument("--arch", required=True, help="OCI architecture: amd64, arm64, ...")
-    rootfs.add_argument("--os", default="linux")
-    rootfs.add_argument("--variant", default="")
-    rootfs.add_argument("--out", required=True)
-    rootfs.add_argument("--tar", default="-", help="the root file system tarball; - for stdin")
-    rootfs.add_argument("--tag", default="latest")
-    rootfs.add_argument("--env", action="append", default=[], help="KEY=VALUE, repeatable")
-    rootfs.add_argument("--mtime", type=int, default=0)
     args = parser.parse_args(argv)
     try:
-        commands = {"layer": cmd_layer, "index": cmd_index, "rootfs-layout": cmd_rootfs_layout}
+        commands = {"layer": cmd_layer, "index": cmd_index}
         commands[args.command](args)
     except ImageError as err:
         print(f"image_tool.py: {err}", file=sys.stderr)

@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,7 @@ from tests.support.index_fixtures import BUILD_GROUP, seed_wheels  # noqa: E402
 from tests.support.pkgbuild import build_sdist, build_wheel, import_name  # noqa: E402
 from tests.support.pyindex import PackageIndex  # noqa: E402
 from tests.support.uvlock import find_uv, make_project, uv_env, uv_lock  # noqa: E402
+from tools import bench_real  # noqa: E402
 
 PYTHON = "/usr/bin/python3"  # the interpreter both sides use (3.11, as the lock targets)
 MANYLINUX_TAG = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
@@ -338,6 +340,8 @@ class Profile:
     action_counts: collections.Counter  # actions by mnemonic ("internal" for non-spawns)
     repositories: dict[str, float]  # seconds per repository rule run (those profiled)
     critical_path: list[tuple[str, float]]  # (mnemonic, seconds) in order
+    # (seconds, mnemonic, progress message) of every spawn action, slowest first
+    spawn_times: list[tuple[float, str, str]] = field(default_factory=list)
 
 
 def read_profile(path: Path, mnemonics: dict[str, str]) -> Profile:
@@ -355,18 +359,22 @@ def read_profile(path: Path, mnemonics: dict[str, str]) -> Profile:
     counts: collections.Counter = collections.Counter()
     repositories: dict[str, float] = {}
     critical: list[tuple[str, float]] = []
+    spawn_times: list[tuple[float, str, str]] = []
     for e in events:
         cat, name, dur = e.get("cat"), e.get("name", ""), e.get("dur", 0) / 1e6
         if cat == "action processing":
             mnemonic = mnemonics.get(name, "internal")
             actions[mnemonic] += dur
             counts[mnemonic] += 1
+            if mnemonic != "internal":
+                spawn_times.append((dur, mnemonic, name))
         elif cat == "Starlark repository function call" and name.startswith("//external:"):
             repositories[name.removeprefix("//external:")] = dur
         elif cat == "critical path component":
             message = name.removeprefix("action '").removesuffix("'")
             critical.append((mnemonics.get(message, "internal"), dur))
-    return Profile(phases, dict(actions), counts, repositories, critical)
+    spawn_times.sort(reverse=True)
+    return Profile(phases, dict(actions), counts, repositories, critical, spawn_times)
 
 
 class Bazel:
@@ -431,12 +439,23 @@ class Bazel:
 
 
 def bazel_run(
-    workspace: Path, scratch: Path, user_root: Path, edit, sandbox_compare: bool
+    workspace: Path,
+    scratch: Path,
+    user_root: Path,
+    edit,
+    sandbox_compare: bool,
+    wheel_dir: Path | None = None,
 ) -> BazelRun:
+    """Server start, cold build, edit, no-op (and the clean rebuilds); wheel_dir gets a
+    copy of every wheel file the cold build fetched, when given."""
     bazel = Bazel(workspace, scratch, user_root)
     try:
         server_start = bazel.start()
         cold = bazel.build("//app:app")
+        if wheel_dir is not None:
+            wheel_dir.mkdir(parents=True, exist_ok=True)
+            for wheel in (scratch / "output_base" / "external").glob("*/*.whl"):
+                shutil.copy(wheel, wheel_dir / wheel.name)
         output = subprocess.run(
             [str(workspace / "bazel-bin" / "app" / "app")],
             cwd=scratch,
@@ -500,8 +519,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="skip re-running every action after `bazel clean`, sandboxed and not (last run)",
     )
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="lock real public packages with `uv lock` against uv's default index instead",
+    )
+    parser.add_argument(
+        "--requirements",
+        type=Path,
+        metavar="FILE",
+        help="with --real: the requirements to lock (one a line) instead of the default list",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (prints it)")
     args = parser.parse_args(argv)
+    if args.requirements:
+        args.real = True
     if not (REPO_ROOT / ".cache" / "bazel4" / "bazelrc").exists():
         sys.exit(f"bench_build: {BAZEL} is not set up: run tools/setup")
 
@@ -515,64 +547,112 @@ def main(argv: list[str] | None = None) -> int:
         f"# bench_build {datetime.date.today().isoformat()}: {platform.machine()}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
         f"{args.python} (Python {py_version}), {uv_version.strip()}, Bazel 4.2.3, "
-        f"--packages {args.packages} --repeat {args.repeat} --seed {args.seed}",
+        f"--repeat {args.repeat} "
+        + (
+            f"--real {args.requirements or '(default requirements)'}"
+            if args.real
+            else f"--packages {args.packages} --seed {args.seed}"
+        ),
         flush=True,
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench_build."))
     user_root = REPO_ROOT / ".cache" / "bazel-bench" / "root"
     index = None
     try:
-        pkgs = plan_packages(args.packages, args.seed)
-        files = build_packages(pkgs, tmp / "packages")
-        index = PackageIndex([*files, *seed_wheels()]).start()
-
         ws = tmp / "ws"  # one project: uv's pyproject.toml and Bazel's workspace
-        make_project(ws, "bench-app", top_level(pkgs), groups=BUILD_GROUP, requires_python=">=3.11")
-        lock = uv_lock(ws, index.url, cache_dir=tmp / "lock-cache")
-        _rmtree(tmp / "lock-cache")
+        if args.real:
+            requirements = (
+                bench_real.read_requirements(args.requirements)
+                if args.requirements
+                else list(bench_real.DEFAULT_REQUIREMENTS)
+            )
+            pairs: list[tuple[str, str]] = []  # (distribution, module), learned from uv's venv
+            make_project(
+                ws, "bench-app", requirements, groups=BUILD_GROUP, requires_python=">=3.11"
+            )
+            # No --default-index: uv locks against its own default index.
+            lock_start = time.perf_counter()
+            lock = uv_lock(ws, None, cache_dir=tmp / "lock-cache", timeout=900)
+            lock_seconds = time.perf_counter() - lock_start
+            _rmtree(tmp / "lock-cache")
+            app_text = lambda edit=0: bench_real.app_main(pairs, edit)  # noqa: E731
+            build_text = bench_real.app_build(requirements)
+            n = len(requirements)
+        else:
+            pkgs = plan_packages(args.packages, args.seed)
+            files = build_packages(pkgs, tmp / "packages")
+            index = PackageIndex([*files, *seed_wheels()]).start()
+            make_project(
+                ws, "bench-app", top_level(pkgs), groups=BUILD_GROUP, requires_python=">=3.11"
+            )
+            lock = uv_lock(ws, index.url, cache_dir=tmp / "lock-cache")
+            _rmtree(tmp / "lock-cache")
+            app_text = lambda edit=0: app_main(pkgs, edit)  # noqa: E731
+            build_text = app_build(pkgs)
+            n = len(pkgs)
         locked = lock.read_text().count("[[package]]") - 1  # minus the project itself
         (ws / "WORKSPACE").write_text(WORKSPACE.format(repo=REPO_ROOT))
         (ws / "BUILD.bazel").write_text("")
         (ws / "platforms").mkdir()
         (ws / "platforms" / "BUILD.bazel").write_text(PLATFORMS_BUILD.format(python=args.python))
         (ws / "app").mkdir()
-        (ws / "app" / "BUILD.bazel").write_text(app_build(pkgs))
+        (ws / "app" / "BUILD.bazel").write_text(build_text)
         main_py = ws / "app" / "main.py"
         edits = [0]
 
         def reset() -> None:
             edits[0] = 0
-            main_py.write_text(app_main(pkgs))
+            main_py.write_text(app_text())
 
         def edit() -> None:
             edits[0] += 1
-            main_py.write_text(app_main(pkgs, edits[0]))
+            main_py.write_text(app_text(edits[0]))
 
-        edges = sum(len(p.deps) for p in pkgs)
-        marked = sum(";" in d for p in pkgs for d in p.deps)
-        kinds = collections.Counter(p.kind for p in pkgs)
-        print(
-            f"# {len(pkgs)} packages: {kinds['pure']} pure wheels, {kinds['manylinux']} with "
-            f"manylinux x86_64 wheels, {kinds['native']} C-extension sdists; {edges} "
-            f"dependency edges ({marked} with markers), "
-            f"{sum(bool(p.extras) for p in pkgs)} extras; "
-            f"uv.lock: {locked} packages (with the build group)",
-            flush=True,
-        )
+        if args.real:
+            print(f"# {n} requirements; {lock_summary(lock)}; locked in {_s(lock_seconds)} s")
+        else:
+            edges = sum(len(p.deps) for p in pkgs)
+            marked = sum(";" in d for p in pkgs for d in p.deps)
+            kinds = collections.Counter(p.kind for p in pkgs)
+            print(
+                f"# {len(pkgs)} packages: {kinds['pure']} pure wheels, {kinds['manylinux']} with "
+                f"manylinux x86_64 wheels, {kinds['native']} C-extension sdists; {edges} "
+                f"dependency edges ({marked} with markers), "
+                f"{sum(bool(p.extras) for p in pkgs)} extras; "
+                f"uv.lock: {locked} packages (with the build group)",
+                flush=True,
+            )
 
         uv_runs, bz_runs = [], []
+        wheel_dir = tmp / "wheels" if args.real else None  # the wheels Bazel fetched
         for i in range(args.repeat):
             compare = args.sandbox_compare and i == args.repeat - 1
             reset()
             uv_runs.append(uv_sync_run(ws, tmp / f"uv-{i}", args.python, edit))
             if i == 0:
                 venv_python = tmp / "uv-0" / "venv" / "bin" / "python"
+                if args.real:
+                    pairs[:] = bench_real.discover_modules(venv_python, requirements)
+                    print(
+                        f"# the app imports {len(pairs)} modules of {n} distributions",
+                        flush=True,
+                    )
+                    reset()
                 uv_output = subprocess.run(
                     [str(venv_python), str(main_py)], capture_output=True, text=True, check=True
                 ).stdout
             _rmtree(tmp / f"uv-{i}")
             reset()
-            bz_runs.append(bazel_run(ws, tmp / f"bazel-{i}", user_root, edit, compare))
+            bz_runs.append(
+                bazel_run(
+                    ws,
+                    tmp / f"bazel-{i}",
+                    user_root,
+                    edit,
+                    compare,
+                    wheel_dir if i == 0 else None,
+                )
+            )
             u, b = uv_runs[-1], bz_runs[-1]
             print(
                 f"# run {i + 1}: uv cold {_s(u.cold)} s, no-op {_s(u.noop)} s; Bazel server "
@@ -580,7 +660,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_s(b.edit.seconds)} s, no-op {_s(b.noop.seconds)} s",
                 flush=True,
             )
-        wheels = [f for f in files if f.name.endswith(("-none-any.whl", "x86_64.whl"))]
+        if args.real:
+            wheels = sorted(wheel_dir.glob("*.whl"))
+        else:
+            wheels = [f for f in files if f.name.endswith(("-none-any.whl", "x86_64.whl"))]
         direct = (direct_installs(wheels, args.python, tmp / "direct"), len(wheels))
     finally:
         if index is not None:
@@ -590,8 +673,22 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _rmtree(tmp)
 
-    report(uv_runs, bz_runs, uv_output, len(pkgs), direct)
+    report(uv_runs, bz_runs, uv_output, n, direct, "requirements" if args.real else "packages")
     return 0
+
+
+def lock_summary(lock: Path) -> str:
+    """Locked packages, those locked at several versions (forks), and the lock's forks."""
+    data = tomllib.loads(lock.read_text())
+    packages = [p for p in data.get("package", []) if "virtual" not in p.get("source", {})]
+    names = collections.Counter(p["name"] for p in packages)
+    forked = sorted(name for name, k in names.items() if k > 1)
+    sdists = sum(1 for p in packages if "sdist" in p and not p.get("wheels"))
+    return (
+        f"uv.lock: {len(packages)} package entries, {len(names)} names (with the build "
+        f"group), {len(data.get('resolution-markers', []))} resolution forks, "
+        f"several versions of: {', '.join(forked) or 'none'}; {sdists} with only an sdist"
+    )
 
 
 def direct_installs(wheels: list[Path], python: str, scratch: Path) -> float:
@@ -616,6 +713,7 @@ def report(
     uv_output: str,
     n: int,
     direct: tuple[float, int],
+    what: str = "packages",
 ) -> None:
     def fig(values: list[float]) -> tuple[float, float]:
         return min(values), statistics.median(values)
@@ -649,7 +747,7 @@ def report(
         ["bazel build after the edit", *map(_s, edit), actions(run.edit), *both(edit, uv_noop)],
         ["bazel build, no-op", *map(_s, noop), actions(run.noop), *both(noop, uv_noop)],
     ]
-    print(f"\nBuilding an app of {n} locked packages ({len(uv_runs)} runs; spawns = actions run)")
+    print(f"\nBuilding an app of {n} locked {what} ({len(uv_runs)} runs; spawns = actions run)")
     print(_table(["step", "best s", "median s", "spawns", "/uv best", "/uv median"], rows))
     print(
         f"\nRatios (best; median): Bazel cold / uv cold = {ratio(cold, uv_cold, 0)}; "
@@ -690,6 +788,17 @@ def report(
             f"whl_install.py run directly: {direct[0] / direct[1] * 1000:.0f} ms "
             f"(mean over {direct[1]} wheels)"
         )
+    times = sorted(t for t, m, _ in prof.spawn_times if m == "PyWheelInstall")
+    if times:
+        p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
+        print(
+            f"  PyWheelInstall per action: median {statistics.median(times) * 1000:.0f} ms, "
+            f"90th percentile {p90 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms"
+        )
+    slowest = "; ".join(f"{_s(t)} s {msg}" for t, _, msg in prof.spawn_times[:6])
+    print(f"  slowest actions: {slowest}")
+    slow_repos = sorted(prof.repositories.items(), key=lambda x: -x[1])[:6]
+    print("  slowest repository rules: " + ", ".join(f"{k} {_s(v)} s" for k, v in slow_repos))
     compared = [r for r in bz_runs if r.sandboxed and r.local]
     if compared:
         parts = []

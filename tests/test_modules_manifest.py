@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _load(path: Path, name: str):
+    # A tool imports the modules beside it (whl_install: the wheel library), as sys.path[0]
+    # gives them in actions.
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

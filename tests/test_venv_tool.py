@@ -26,6 +26,10 @@ TOOL = REPO_ROOT / "py" / "private" / "venv_tool.py"
 
 
 def _load(path: Path, name: str):
+    # A tool imports the modules beside it (whl_install: the wheel library), as sys.path[0]
+    # gives them in actions.
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -550,21 +550,21 @@ def evaluate_marker(marker: str, environment: dict[str, str] | None = None) -> b
             return result
         fail()
 
-    def both() -> bool:
+    def chain(word: str, operand) -> bool:
+        """operand (word operand)*: every operand is parsed, none short-circuits the read."""
         nonlocal pos
-        result = atom()
-        while peek() == "and":
+        result = operand()
+        while peek() == word:
             pos += 1
-            result = atom() and result
+            right = operand()
+            result = (result and right) if word == "and" else (result or right)
         return result
 
+    def both() -> bool:
+        return chain("and", atom)
+
     def either() -> bool:
-        nonlocal pos
-        result = both()
-        while peek() == "or":
-            pos += 1
-            result = both() or result
-        return result
+        return chain("or", both)
 
     verdict = either()
     if pos != len(tokens):

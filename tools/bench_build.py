@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
+import difflib
 import gzip
 import json
 import os
@@ -824,7 +825,10 @@ def report(
         f"{len(run.app_output.splitlines())} from bazel-bin/app/app: {same}"
     )
     if same == "DIFFERENT":
-        print("--- uv ---\n" + uv_output + "--- bazel ---\n" + run.app_output)
+        diff = difflib.unified_diff(
+            uv_output.splitlines(), run.app_output.splitlines(), "uv", "bazel", lineterm=""
+        )
+        print("\n".join(diff))
 
 
 if __name__ == "__main__":

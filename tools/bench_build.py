@@ -26,7 +26,14 @@ The app's output from bazel-bin and from uv's venv must be identical.
 It prints a table and the ratios Bazel / uv. Figures, not assertions: see
 docs/performance.md.
 
+With --real (or --requirements FILE), the app instead depends on real public packages
+(tools/bench_real.py holds the default list, ~100 locked packages), locked at run time with
+`uv lock` against uv's default index, so the run needs that index; uv and Bazel then
+download the same files. The app imports each requirement's modules (found in uv's venv
+after the first sync) and prints their versions and every distribution it can see.
+
     .venv/bin/python tools/bench_build.py [--packages 50] [--repeat 3]
+    .venv/bin/python tools/bench_build.py --real [--requirements FILE] [--repeat 3]
 """
 
 from __future__ import annotations

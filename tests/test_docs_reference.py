@@ -28,6 +28,7 @@ PAGES = {
     "//py:extensions.bzl": "docs/toolchains.md",
     "//uv:repositories.bzl": "docs/lock.md",
     "//uv:extensions.bzl": "docs/lock.md",
+    "//uv:defs.bzl": "docs/uv-tool.md",
 }
 # Attributes every rule has, documented by Bazel.
 COMMON = {"name", "visibility", "tags", "testonly", "repo_mapping"}

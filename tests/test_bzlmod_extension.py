@@ -102,6 +102,9 @@ def test_extension_is_deterministic_and_matches_the_workspace_rule(env, lock_tex
     ]
 
     hub = first.repo("pypi")
+    # The hub gets the plan to render, not the artifacts the extension declared itself.
+    plan = json.loads(hub.attrs["plan"])
+    assert "artifacts" not in plan and plan["packages"]
     rule = env.load("//uv/private:hub_repo.bzl").uv_hub
     bzlmod_files = env.run_repository_rule(rule, name="pypi", attrs=hub.attrs, files=files)
 

@@ -205,3 +205,81 @@ def test_only_used_artifacts_get_repositories(planner, lock):
     names = sorted(a["filename"] for a in plan["artifacts"])
     assert names == ["a-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "a-1.0-py3-none-any.whl"]
     assert all(a["repo"].startswith("pypi__") for a in plan["artifacts"])
+
+
+def test_build_target_names_are_distinct_per_version(planner):
+    # "_build_" + repo_safe(version) used to give "1.0+1" and "1.0.1" one name.
+    versions = ["1.0.1", "1.0+1", "1.0_1", "1.0-1", "1-0.1", "1.0--1", "1!1.0", "1.0.post1", "V1.0"]
+    names = [planner.build_target_name(v) for v in versions]
+    assert len(set(names)) == len(names), names
+    # The common case keeps its readable name.
+    assert planner.build_target_name("1.0.0") == "_build_1_0_0"
+    assert planner.build_target_name("1.0+1") == "_build_1_0+1"
+
+
+def _sdist(name, version):
+    filename = f"{name}-{version}.tar.gz"
+    return f'{{ url = "{URL}/{filename}", hash = "sha256:{SHA}", size = 1 }}'
+
+
+def test_two_versions_that_both_build_get_two_targets(planner, lock):
+    # One version per os (resolution markers), each only as an sdist.
+    text = _lock_text(
+        f"""
+        resolution-markers = ["sys_platform == 'linux'", "sys_platform != 'linux'"]
+
+        [[package]]
+        name = "c"
+        version = "1.0+1"
+        source = {{ registry = "{URL}" }}
+        resolution-markers = ["sys_platform == 'linux'"]
+        sdist = {_sdist("c", "1.0+1")}
+
+        [[package]]
+        name = "c"
+        version = "1.0.1"
+        source = {{ registry = "{URL}" }}
+        resolution-markers = ["sys_platform != 'linux'"]
+        sdist = {_sdist("c", "1.0.1")}
+        """
+    )
+    plan = _plan(planner, lock, text)
+    pkg = _pkg(plan, "c")
+    builds = {b["name"]: b["version"] for b in pkg["builds"]}
+    assert builds == {"_build_1_0+1": "1.0+1", "_build_1_0_1": "1.0.1"}
+    linux = {v for k, v in pkg["whl"].items() if "_linux_" in k}
+    others = {v for k, v in pkg["whl"].items() if "_linux_" not in k}
+    assert linux == {":_build_1_0+1"} and others == {":_build_1_0_1"}
+    # Each build takes its own sdist.
+    sdists = {b["version"]: b["sdist"] for b in pkg["builds"]}
+    assert sdists["1.0+1"] != sdists["1.0.1"]
+
+
+def test_artifacts_carry_the_lockfile_and_hub_labels_come_from_the_planner(planner, lock):
+    text = _lock_text(
+        f"""
+        [[package]]
+        name = "Zope.Interface"
+        version = "1.0"
+        source = {{ registry = "{URL}" }}
+        wheels = [{_wheel("zope_interface", "1.0")}]
+        dependencies = [{{ name = "Dep_Pkg", extra = ["Fast.Mode"] }}]
+
+        [[package]]
+        name = "dep-pkg"
+        version = "1.0"
+        source = {{ registry = "{URL}" }}
+        wheels = [{_wheel("dep_pkg", "1.0")}]
+
+        [package.optional-dependencies]
+        fast-mode = []
+        """
+    )
+    model = lock.parse_lock(text, "//:uv.lock")
+    # The lock model holds names, not hub labels.
+    (dep,) = model["packages"][0]["dependencies"]
+    assert dep == {"name": "dep-pkg", "version": "", "marker": "", "extras": ["fast-mode"]}
+    plan = planner.plan_hub(model, "pypi", "//:uv.lock")
+    pkg = _pkg(plan, "zope_interface")
+    assert set(map(tuple, pkg["deps"].values())) == {("//dep_pkg", "//dep_pkg:extra_fast_mode")}
+    assert {a["lockfile"] for a in plan["artifacts"]} == {"//:uv.lock"}

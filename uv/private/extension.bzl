@@ -1,12 +1,12 @@
 """The `uv` module extension: the bzlmod front door (Bazel 7+).
 
-Thin glue: it reads the tags, parses and plans each lock with the same code as the
-WORKSPACE rule, and declares the artifact repositories and the hub.
+Thin glue: it reads the tags, plans each lock with the same code as the WORKSPACE rule,
+and declares the artifact repositories and the hub, which renders the plan.
 """
 
-load(":artifact.bzl", "uv_artifact")
-load(":hub_repo.bzl", "uv_hub")
-load(":lock_attrs.bzl", "LOCK_ATTRS", "artifact_kwargs", "plan_lock")
+load(":artifact.bzl", "uv_artifact", "uv_artifact_kwargs")
+load(":hub_repo.bzl", "hub_plan_attr", "uv_hub")
+load(":lock_attrs.bzl", "LOCK_ATTRS", "plan_lock")
 
 _LOCK_TAG_ATTRS = dict(LOCK_ATTRS)
 _LOCK_TAG_ATTRS["name"] = attr.string(
@@ -31,11 +31,10 @@ def _uv_impl(module_ctx):
             owners[tag.name] = mod.name
             if mod.is_root:
                 root_hubs.append(tag.name)
-            lock_path = module_ctx.path(tag.lockfile)
-            planned = plan_lock(tag, tag.name, lock_path, module_ctx.read(lock_path))
-            for kwargs in artifact_kwargs(planned, tag):
-                uv_artifact(**kwargs)
-            uv_hub(name = tag.name, hub_name = tag.name, plan = json.encode(planned.plan))
+            plan = plan_lock(module_ctx, tag, tag.name)
+            for artifact in plan["artifacts"]:
+                uv_artifact(**uv_artifact_kwargs(artifact, tag))
+            uv_hub(name = tag.name, hub_name = tag.name, plan = hub_plan_attr(plan))
 
     # Same lock, same repositories: Bazel may cache the result in the lockfile.
     return module_ctx.extension_metadata(

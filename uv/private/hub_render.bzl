@@ -1,8 +1,9 @@
 """Renders a hub plan (planner.bzl) into the files of the hub repository.
 
 Every value is written through starlark_quote.bzl; comments hold only fixed text. Hub
-package names are the plan's labels, which lock.bzl validated (`[a-z0-9_]`, never
-starting with `_`), so they cannot collide with the hub's own `_envs` and `_markers`.
+package names are the plan's labels, made by the planner from names lock.bzl validated
+(`[a-z0-9_]`, never starting with `_`), so they cannot collide with the hub's own `_envs`
+and `_markers`.
 """
 
 load(":starlark_quote.bzl", "expr", "quote", "render_call", "render_load", "render_select", "render_value")
@@ -283,30 +284,26 @@ def _render_credential_settings(settings):
         "}",
     ])
 
-def render_install_deps(plan, artifacts = None, settings = None):
+def render_install_deps(plan, settings = None):
     """Returns the hub's repositories.bzl, which declares the artifact repositories.
 
     Only the WORKSPACE front door uses it; under bzlmod the extension declares them. Both
     map each artifact to uv_artifact's arguments with the same uv_artifact_kwargs.
 
     Args:
-      plan: the plan from plan_hub.
-      artifacts: the artifacts from plan_lock (paths made absolute and checked); default
-        the plan's.
+      plan: the plan from plan_lock (artifact paths made absolute and checked).
       settings: front_door_settings() of the uv_lock attributes; default none set.
 
     Returns:
       The file's content.
     """
-    if artifacts == None:
-        artifacts = [dict(a, lockfile = plan["lockfile"]) for a in plan["artifacts"]]
     if settings == None:
         settings = {"auth_patterns": {}, "credential_hosts": [], "netrc": "", "netrc_default": False}
     fields = ["repo", "filename", "url", "path", "sha256", "package", "version", "registry", "lockfile"]
     rows = ["    {\n" + "".join([
-        "        %s: %s,\n" % (quote(k), quote(a.get(k, "")))
+        "        %s: %s,\n" % (quote(k), quote(a[k]))
         for k in fields
-    ]) + "    },\n" for a in artifacts]
+    ]) + "    },\n" for a in plan["artifacts"]]
     return """\
 \"\"\"Artifact repositories of a rules_pyuv hub (generated; do not edit).\"\"\"
 

@@ -29,19 +29,20 @@ planner needs and nothing that depends on the host:
       "wheels": [artifact, ...],
     }
 
-    dep = {"name": ..., "label": hub label name, "version": "" or a pinned version,
-           "marker": "" or text, "extras": [...], "extra_labels": [...]}
+    dep = {"name": ..., "version": "" or a pinned version, "marker": "" or text,
+           "extras": [...]}
     artifact = {"filename": ..., "url": "" or URL, "path": "" or lock-relative path,
                 "sha256": "" or lower-case hex, "size": int or None}
 
-After validation, names and extras are `[a-z0-9-]` (labels `[a-z0-9_]`, never starting
-with `_`, so they cannot collide with the hub's own `_envs`/`_markers` packages),
+After validation, names and extras are `[a-z0-9-]`, starting with a letter or digit (so
+the hub labels the planner makes of them are `[a-z0-9_]`, never starting with `_`, and
+cannot collide with the hub's own `_envs`/`_markers` packages),
 versions and file names hold only `[A-Za-z0-9._+!-]`, and no string holds a control
 character.
 """
 
 load(":markers.bzl", "try_parse_marker")
-load(":names.bzl", "label_name", "normalize_name")
+load(":names.bzl", "normalize_name")
 load(":pep440.bzl", "try_parse_specifier", "try_parse_version")
 load(":starlark_quote.bzl", "quote")
 load(":toml.bzl", "decode_toml")
@@ -363,11 +364,9 @@ def _dep(ctx, raw, at, where):
             _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
     return {
         "name": name,
-        "label": label_name(name),
         "version": version,
         "marker": marker,
         "extras": [normalize_name(e) for e in extras],
-        "extra_labels": [label_name(e) for e in extras],
     }
 
 def _deps(ctx, raw, index, key, table, where):

@@ -1,7 +1,10 @@
-"""Attributes shared by uv_lock (WORKSPACE) and uv.lock (bzlmod), and their use."""
+"""Attributes shared by uv_lock (WORKSPACE) and uv.lock (bzlmod), and the plan they make.
 
-load(":artifact.bzl", "uv_artifact_kwargs")
-load(":hub_render.bzl", "render_hub")
+Each front door plans a lock once, here; the repository rule that writes the hub (uv_lock,
+or uv_hub under bzlmod) renders it once, and every artifact repository gets its
+arguments from uv_artifact_kwargs (artifact.bzl).
+"""
+
 load(":lock.bzl", "parse_lock")
 load(":planner.bzl", "plan_hub")
 
@@ -101,24 +104,30 @@ def _local_path(artifact, attrs, hub, lock_dir, roots):
           "file is meant, add its directory to allowed_path_roots of hub \"%s\".") %
          (str(attrs.lockfile), artifact["package"], artifact["version"], raw, roots[0], hub))
 
-def plan_lock(attrs, hub, lock_path, text):
-    """Parses a lock and plans its hub from front-door attributes.
+def plan_lock(ctx, attrs, hub):
+    """Reads a lock and plans its hub.
 
     Args:
+      ctx: the repository_ctx or module_ctx that reads the files.
       attrs: the uv_lock attributes or the uv.lock tag.
       hub: the hub repository's name.
-      lock_path: the lock's path object (its dirname anchors path sources).
-      text: the lock's content.
 
     Returns:
-      A struct with `plan` (planner.bzl), `files` (the hub's files) and `artifacts`:
-      the plan's artifacts with "lockfile" and, for path artifacts, the absolute "path"
-      (checked to stay inside the lock's repository or allowed_path_roots), ready for
-      uv_artifact_kwargs.
+      The plan (planner.bzl), whose path artifacts carry their absolute "path", checked
+      to stay inside the lock's repository or allowed_path_roots: each artifact is ready
+      for uv_artifact_kwargs.
     """
     lockfile = str(attrs.lockfile)
+    lock_path = ctx.path(attrs.lockfile)
+    lock = parse_lock(ctx.read(lock_path), lockfile)
+    roots = [_repository_root(attrs.lockfile, lock_path)]
+    for root in attrs.allowed_path_roots:
+        if not _is_absolute(root) or not _normalize(root):
+            fail("hub \"%s\": allowed_path_roots entry \"%s\" is not an absolute path" % (hub, root))
+        roots.append(_normalize(root))
+    lock_dir = str(lock_path.dirname)
     plan = plan_hub(
-        parse_lock(text, lockfile),
+        lock,
         hub = hub,
         lockfile = lockfile,
         python_version = attrs.python_version,
@@ -127,20 +136,10 @@ def plan_lock(attrs, hub, lock_path, text):
         build_dependencies = attrs.build_dependencies,
         console_scripts = attrs.console_scripts,
     )
-    roots = [_repository_root(attrs.lockfile, lock_path)]
-    for root in attrs.allowed_path_roots:
-        if not _is_absolute(root) or not _normalize(root):
-            fail("hub \"%s\": allowed_path_roots entry \"%s\" is not an absolute path" % (hub, root))
-        roots.append(_normalize(root))
-    lock_dir = str(lock_path.dirname)
-    artifacts = []
-    for a in plan["artifacts"]:
-        artifact = dict(a)
-        artifact["lockfile"] = lockfile
-        if a["path"]:
-            artifact["path"] = _local_path(a, attrs, hub, lock_dir, roots)
-        artifacts.append(artifact)
-    return struct(plan = plan, files = render_hub(plan), artifacts = artifacts)
+    for artifact in plan["artifacts"]:
+        if artifact["path"]:
+            artifact["path"] = _local_path(artifact, attrs, hub, lock_dir, roots)
+    return plan
 
 def front_door_settings(attrs):
     """The front-door attributes uv_artifact_kwargs reads, as a dict.
@@ -157,15 +156,3 @@ def front_door_settings(attrs):
         "netrc": attrs.netrc,
         "netrc_default": attrs.netrc_default,
     }
-
-def artifact_kwargs(planned, attrs):
-    """The uv_artifact keyword arguments of every artifact of a planned lock.
-
-    Args:
-      planned: from plan_lock.
-      attrs: the front door's attributes.
-
-    Returns:
-      A list of dicts.
-    """
-    return [uv_artifact_kwargs(a, attrs) for a in planned.artifacts]

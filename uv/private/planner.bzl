@@ -1,8 +1,9 @@
 """Plans a hub from a lock model: what every hub label resolves to in every environment.
 
-Both front doors call plan_hub: the WORKSPACE repository rule (uv_lock) and the bzlmod
-module extension. The plan is plain data (JSON-serializable) that render_hub turns into
-files; it names one repository per artifact file that some environment uses.
+Both front doors reach plan_hub through plan_lock (lock_attrs.bzl): the WORKSPACE
+repository rule (uv_lock) and the bzlmod module extension. The plan is plain data
+(JSON-serializable) that render_hub turns into files; it names one repository per
+artifact file that some environment uses. Hub label names are made here, and only here.
 
 Selection per environment:
   - the package version: the only one locked, or the one whose resolution-markers hold;
@@ -12,6 +13,45 @@ Selection per environment:
   - the dependencies: those whose markers hold.
 Markers only see Python version, os and cpu, so versions and dependencies are computed
 per "marker environment" and wheels per full environment (with libc / macOS version).
+
+The plan:
+
+    {
+      "hub": "pypi", "lockfile": "//:uv.lock",
+      "python_versions": ["3.11", ...], "default_python_version": "3.11",
+      "envs": [{"name": "cp311_linux_x86_64_glibc_2_17", "python_version": "3.11",
+                "constraint_values": [label, ...]}, ...],    # full environments
+      "marker_envs": [same keys, named like "cp311_linux_x86_64"], # os x cpu x Python
+      "packages": [package, ...],                 # sorted by name
+      "artifacts": [artifact, ...],               # sorted by repo
+    }
+
+    package = {
+      "name": "zope-interface",                   # PEP 503
+      "label": "zope_interface",                  # the hub package and target name
+      "whl": {env: label},                        # "@<repo>//:file", ":_build_<v>" or
+                                                  # ":_unavailable_<n>"
+      "deps": {marker env: ["//dep", "//dep:extra_x", ...]},
+      "extras": {extra label: {marker env: [label, ...]}},
+      "sdist": {marker env: "@<repo>//:file"},    # empty without an sdist
+      "builds": [{"name": build_target_name(version), "version": ..., "sdist": label,
+                  "deps": {marker env: [label, ...]}}],
+      "unavailable": [{"name": "_unavailable_<n>", "message": ...}],
+      "versions": {marker env: version or ""},
+      "cycle": [label, ...],                      # members of its dependency cycle, or []
+      "installed_deps": {marker env: [label, ...]},   # only when "cycle" is not empty
+      "scripts": [name, ...],                     # console_scripts given for it
+    }
+
+    artifact = {
+      "repo": "pypi__a_1_0_py3_none_any_whl", "filename": ..., "sha256": hex or "",
+      "url": "" or URL, "path": "" or the lock's path (plan_lock makes it absolute),
+      "package": ..., "version": ..., "lockfile": ...,
+      "registry": the package's index URL, or "",  # where credentials may go
+    }
+
+Labels in "deps", "extras" and "builds" are hub-relative ("//x"); env and marker env
+keys are the names of the hub's `_envs` and `_markers` config_settings.
 """
 
 load(":graph.bzl", "strongly_connected_components")
@@ -141,10 +181,29 @@ def _dep_labels(deps, menv, cache, local_names, extras = []):
     for dep in deps:
         if dep["name"] in local_names or not _holds(dep["marker"], menv, cache, extras):
             continue
-        labels.append("//" + dep["label"])
-        for extra in dep["extra_labels"]:
-            labels.append("//%s:extra_%s" % (dep["label"], extra))
+        label = label_name(dep["name"])
+        labels.append("//" + label)
+        for extra in dep["extras"]:
+            labels.append("//%s:extra_%s" % (label, label_name(extra)))
     return sorted({label: None for label in labels}.keys())
+
+# Characters of a version that build_target_name() escapes, and their escapes: with "."
+# written "_" (the common case reads "_build_1_2_3"), no codeword is a prefix of another,
+# so distinct versions ("1.0+1", "1.0.1", "1.0_1") get distinct names.
+_VERSION_ESCAPES = [("-", "--"), ("_", "-_"), (".", "_")]
+
+def build_target_name(version):
+    """The hub target that builds a package's sdist at version: distinct per version.
+
+    Args:
+      version: a validated lock version (`[A-Za-z0-9._+!-]`).
+
+    Returns:
+      E.g. "_build_1_0_0" for "1.0.0", "_build_1_0+1" for "1.0+1".
+    """
+    for char, escape in _VERSION_ESCAPES:
+        version = version.replace(char, escape)
+    return "_build_" + version
 
 def _offered(pkg):
     offered = [w["filename"] for w in pkg["wheels"]]
@@ -217,6 +276,7 @@ def _artifact_spec(ctx, pkg, artifact):
         "version": pkg["version"],
         # Credentials may go to the host of the package's own index.
         "registry": source["value"] if source["kind"] == "registry" else "",
+        "lockfile": ctx.lockfile,
     }
     label = "@%s//:file" % repo
     ctx.artifact_labels[key] = label
@@ -236,12 +296,8 @@ def _build_deps(ctx, pkg, menv):
         return sorted(["//" + label_name(r) for r in ctx.build_overrides[pkg["name"]]])
     return _dep_labels(ctx.build_group, menv, ctx.marker_cache, ctx.local_names)
 
-def _plan_package(ctx, name, candidates):
-    """Plans the labels of one package name."""
-    label = label_name(name)
-    unavailable = {"index": {}, "targets": []}
-
-    # Marker-level choices: version, dependencies, extras, sdist.
+def _plan_marker_level(ctx, label, candidates):
+    """What markers decide, per marker environment: version, dependencies, extras, sdist."""
     version_of = {}
     deps = {}
     extras = {}
@@ -267,8 +323,14 @@ def _plan_package(ctx, name, candidates):
             )
         if pkg["sdist"] and not _unsupported_source(pkg):
             sdists[menv["name"]] = _artifact_spec(ctx, pkg, pkg["sdist"])
+    return struct(version_of = version_of, deps = deps, extras = extras, sdists = sdists)
 
-    # Environment-level choice: the artifact.
+def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
+    """The artifact per full environment: a wheel, a build or an unavailable target.
+
+    Returns:
+      (whl, builds): the label per environment, and the packages to build by target name.
+    """
     parsed = {}
     pure = {}
     for pkg in candidates:
@@ -301,16 +363,18 @@ def _plan_package(ctx, name, candidates):
             if kind == "wheel":
                 chosen[key] = _artifact_spec(ctx, pkg, value)
             elif kind == "sdist":
-                build = "_build_" + repo_safe(pkg["version"])
+                build = build_target_name(pkg["version"])
                 builds[build] = pkg
                 chosen[key] = ":" + build
             else:
                 chosen[key] = _unavailable_target(unavailable, value)
         whl[env["name"]] = chosen[key]
+    return whl, builds
 
-    build_specs = []
-    for build_name, pkg in sorted(builds.items()):
-        build_specs.append({
+def _plan_builds(ctx, label, builds):
+    """One sdist_build per version some environment builds, with its requirements."""
+    return [
+        {
             "name": build_name,
             "version": pkg["version"],
             "sdist": _artifact_spec(ctx, pkg, pkg["sdist"]),
@@ -318,17 +382,26 @@ def _plan_package(ctx, name, candidates):
                 m["name"]: [dep for dep in _build_deps(ctx, pkg, m) if dep != "//" + label]
                 for m in ctx.marker_envs
             },
-        })
+        }
+        for build_name, pkg in sorted(builds.items())
+    ]
+
+def _plan_package(ctx, name, candidates):
+    """Plans the labels of one package name (a `package` of the plan)."""
+    label = label_name(name)
+    unavailable = {"index": {}, "targets": []}
+    markers = _plan_marker_level(ctx, label, candidates)
+    whl, builds = _plan_environment_level(ctx, name, candidates, markers.version_of, unavailable)
     return {
         "name": name,
         "label": label,
         "whl": whl,
-        "deps": deps,
-        "extras": extras,
-        "sdist": sdists,
-        "builds": build_specs,
+        "deps": markers.deps,
+        "extras": markers.extras,
+        "sdist": markers.sdists,
+        "builds": _plan_builds(ctx, label, builds),
         "unavailable": unavailable["targets"],
-        "versions": {k: (p["version"] if p else "") for k, p in version_of.items()},
+        "versions": {k: (p["version"] if p else "") for k, p in markers.version_of.items()},
         "cycle": [],
     }
 
@@ -412,8 +485,7 @@ def plan_hub(
         @hub//<package>:<script>.
 
     Returns:
-      The plan: a dict with "hub", "lockfile", "python_versions",
-      "default_python_version", "envs", "marker_envs", "packages" and "artifacts".
+      The plan (see the module docstring); artifact paths are as the lock writes them.
     """
     python_versions = _python_versions(lock["requires_python"])
     if not python_versions:

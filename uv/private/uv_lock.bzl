@@ -1,20 +1,15 @@
 """uv_lock: the WORKSPACE front door (Bazel 4.2 – 6)."""
 
-load(":hub_render.bzl", "render_install_deps")
+load(":hub_render.bzl", "render_hub", "render_install_deps")
 load(":lock_attrs.bzl", "LOCK_ATTRS", "front_door_settings", "plan_lock")
 load(":starlark_quote.bzl", "quote")
 
 def _uv_lock_impl(rctx):
-    lock_path = rctx.path(rctx.attr.lockfile)
-    planned = plan_lock(rctx.attr, rctx.name, lock_path, rctx.read(lock_path))
+    plan = plan_lock(rctx, rctx.attr, rctx.name)
     rctx.file("WORKSPACE", "workspace(name = %s)\n" % quote(rctx.name))
-    for path, content in planned.files.items():
+    for path, content in render_hub(plan).items():
         rctx.file(path, content)
-    rctx.file("repositories.bzl", render_install_deps(
-        planned.plan,
-        planned.artifacts,
-        front_door_settings(rctx.attr),
-    ))
+    rctx.file("repositories.bzl", render_install_deps(plan, front_door_settings(rctx.attr)))
 
 uv_lock = repository_rule(
     implementation = _uv_lock_impl,

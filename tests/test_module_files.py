@@ -103,17 +103,22 @@ def test_the_rulesets_module_file(env):
     assert registered == ["//uv/toolchains:all", "@rules_pyuv_python_host//:all"]
     assert (REPO_ROOT / "uv" / "toolchains" / "BUILD.bazel").exists()
 
-    (use,) = _of(calls, "use_extension")
-    bzl, name = use["args"]
-    ext_id = f"{bzl}%{name}"
-    python = _extension(env, "rules_pyuv", bzl, name)
-    result = env.run_module_extension(
-        python, [FakeModule("rules_pyuv", "0.1.0", is_root=True, tags=_tags(calls, ext_id))]
-    )
-    (use_repo,) = _of(calls, "use_repo")
-    assert use_repo["args"] == [ext_id, "rules_pyuv_python_host"]
-    # Every repository the file brings in (and registers toolchains from) is created.
-    assert {r.name for r in result.repos} == {"rules_pyuv_python_host"}
+    # Every repository the file brings in (and registers toolchains from) is created by
+    # the extension it names: the host Python toolchain, and the pinned uv.
+    brought_in = {}
+    for use in _of(calls, "use_extension"):
+        bzl, name = use["args"]
+        ext_id = f"{bzl}%{name}"
+        ext = _extension(env, "rules_pyuv", bzl, name)
+        result = env.run_module_extension(
+            ext, [FakeModule("rules_pyuv", "0.1.0", is_root=True, tags=_tags(calls, ext_id))]
+        )
+        (use_repo,) = [c for c in _of(calls, "use_repo") if c["args"][0] == ext_id]
+        brought_in[name] = use_repo["args"][1:]
+        assert set(use_repo["args"][1:]) <= {r.name for r in result.repos}
+        if result.metadata is not None:
+            assert result.metadata["root_module_direct_deps"] == use_repo["args"][1:]
+    assert brought_in == {"python": ["rules_pyuv_python_host"], "uv": ["rules_pyuv_uv"]}
 
 
 def test_the_examples_module_file_drives_the_real_extensions(env, lock_project):

@@ -7,6 +7,7 @@ and declares the artifact repositories and the hub, which renders the plan.
 load(":artifact.bzl", "uv_artifact", "uv_artifact_kwargs")
 load(":hub_repo.bzl", "hub_plan_attr", "uv_hub")
 load(":lock_attrs.bzl", "LOCK_ATTRS", "plan_lock")
+load(":uv_tool_extension.bzl", "declare_uv_tool", "uv_tool_tag")
 
 _LOCK_TAG_ATTRS = dict(LOCK_ATTRS)
 _LOCK_TAG_ATTRS["name"] = attr.string(
@@ -36,15 +37,19 @@ def _uv_impl(module_ctx):
                 uv_artifact(**uv_artifact_kwargs(artifact, tag))
             uv_hub(name = tag.name, hub_name = tag.name, plan = hub_plan_attr(plan))
 
+    # The pinned uv (@rules_pyuv//uv:uv, uv_lock_test), fetched only when used.
+    root_tools = declare_uv_tool(module_ctx)
+
     # Same lock, same repositories: Bazel may cache the result in the lockfile.
     return module_ctx.extension_metadata(
-        root_module_direct_deps = root_hubs,
+        root_module_direct_deps = root_hubs + root_tools,
         root_module_direct_dev_deps = [],
         reproducible = True,
     )
 
 uv = module_extension(
     implementation = _uv_impl,
-    doc = "Hub and artifact repositories from uv.lock files: uv.lock(name, lockfile, ...).",
-    tag_classes = {"lock": _lock},
+    doc = "Hub and artifact repositories from uv.lock files: uv.lock(name, lockfile, ...); " +
+          "the pinned uv for the host: uv.tool(version, sha256s, index_url).",
+    tag_classes = {"lock": _lock, "tool": uv_tool_tag},
 )

@@ -27,13 +27,17 @@ def declare_uv_tool(module_ctx):
       module_ctx: the uv extension's module_ctx.
 
     Returns:
-      The repository's name.
+      The root module's direct dependencies among what it declared: the repository when
+      the root module is rules_pyuv itself (its MODULE.bazel brings it in), else none.
     """
     tool = None
     lockfile = None
+    root_deps = []
     for mod in module_ctx.modules:
         if not mod.is_root:
             continue
+        if mod.name == "rules_pyuv":
+            root_deps.append(UV_TOOL_REPO)
         tags = mod.tags.tool
         if len(tags) > 1:
             fail("rules_pyuv: uv.tool() is declared %d times in module %s; declare it once" %
@@ -41,7 +45,8 @@ def declare_uv_tool(module_ctx):
         if tags:
             tool = tags[0]
         if mod.tags.lock:
-            lockfile = mod.tags.lock[0].lockfile
+            # As a string (canonical form): what the repository rule resolves it from.
+            lockfile = str(mod.tags.lock[0].lockfile)
     kwargs = {"lockfile": lockfile}
     if tool:
         kwargs.update(
@@ -51,4 +56,4 @@ def declare_uv_tool(module_ctx):
             version = tool.version,
         )
     uv_tool_repo(name = UV_TOOL_REPO, **kwargs)
-    return UV_TOOL_REPO
+    return root_deps

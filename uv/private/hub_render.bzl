@@ -8,6 +8,7 @@ and `_markers`.
 
 load(":starlark_quote.bzl", "expr", "quote", "render_call", "render_load", "render_select", "render_value")
 load(":target_envs.bzl", "describe_platforms")
+load(":workspace_render.bzl", "render_members")
 
 _HUB_RULES = str(Label("//uv/private:hub_rules.bzl"))
 _ARTIFACT_RULE = str(Label("//uv/private:artifact.bzl"))
@@ -185,7 +186,8 @@ def _render_package(plan, pkg):
             ("name", build["name"]),
             ("package", pkg["name"]),
             ("version", build["version"]),
-            ("sdist", build["sdist"]),
+            # A local source is built from its files, an sdist from its archive.
+            ("srcs", build["srcs"]) if build.get("srcs") else ("sdist", build["sdist"]),
             ("deps", _select(build["deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
             ("tags", ["manual"]),
@@ -263,8 +265,16 @@ def render_hub(plan):
         ),
         "packages.bzl": _render_packages_bzl(plan),
     }
+    member_files, root_text = render_members(plan.get("workspace", {"members": [], "root": ""}))
+    if root_text:
+        files["BUILD.bazel"] += "\n" + root_text.rstrip("\n") + "\n"
+    for path, content in member_files.items():
+        _check_label(path.split("/")[0])
+        files[path] = content
     for pkg in plan["packages"]:
         _check_label(pkg["label"])
+        if pkg["label"] + "/BUILD.bazel" in files:
+            fail("rules_pyuv: internal error: package %s is also a workspace member" % quote(pkg["name"]))
         files[pkg["label"] + "/BUILD.bazel"] = _render_package(plan, pkg)
     return files
 

@@ -13,6 +13,7 @@ planner needs and nothing that depends on the host:
       "requires_python": ">=3.10",            # "" when absent
       "resolution_markers": [...],
       "packages": [package, ...],             # in lock order
+      "workspace": {"members": [...], "local_sources": [...]},  # workspace.bzl
     }
 
     package = {
@@ -46,6 +47,7 @@ load(":names.bzl", "normalize_name")
 load(":pep440.bzl", "try_parse_specifier", "try_parse_version")
 load(":starlark_quote.bzl", "quote")
 load(":toml.bzl", "decode_toml")
+load(":workspace.bzl", "workspace_from_lock")
 
 # The uv.lock format version this code reads. uv bumps `version` on incompatible
 # changes and `revision` on compatible additions, so only `version` is checked.
@@ -590,6 +592,7 @@ def lock_from_toml(doc, filename, positions = None, text = ""):
         "requires_python": _requires_python(ctx, doc.get("requires-python", "")),
         "resolution_markers": markers,
         "packages": packages,
+        "workspace": workspace_from_lock(doc, packages, filename),
     }
 
 def parse_lock(text, filename):

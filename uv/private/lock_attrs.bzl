@@ -7,6 +7,7 @@ arguments from uv_artifact_kwargs (artifact.bzl).
 
 load(":lock.bzl", "parse_lock")
 load(":planner.bzl", "plan_hub")
+load(":workspace.bzl", "resolve_workspace")
 
 LOCK_ATTRS = {
     "allowed_path_roots": attr.string_list(
@@ -39,10 +40,20 @@ LOCK_ATTRS = {
               "packages), to which netrc credentials may be sent (over https), e.g. an " +
               "index's separate file host.",
     ),
+    "local_sources": attr.string_dict(
+        doc = "Per local directory or editable source of the lock that is not a workspace " +
+              "member: the filegroup of the files its wheel is built from, when it is not " +
+              "`//<directory>:srcs`: {\"localdir\": \"//third_party/localdir:files\"}.",
+    ),
     "lockfile": attr.label(
         mandatory = True,
         allow_single_file = True,
         doc = "The uv.lock file.",
+    ),
+    "members": attr.string_dict(
+        doc = "Per workspace member: its Bazel target, when it is not the convention's " +
+              "`//<member directory>:<member name>` (name with `_` for `-` and `.`): " +
+              "{\"lib-b\": \"//libs/b\"}. See docs/workspaces.md.",
     ),
     "netrc": attr.string(
         doc = "netrc file with index credentials; default $NETRC, else ~/.netrc.",
@@ -126,6 +137,16 @@ def plan_lock(ctx, attrs, hub):
             fail("hub \"%s\": allowed_path_roots entry \"%s\" is not an absolute path" % (hub, root))
         roots.append(_normalize(root))
     lock_dir = str(lock_path.dirname)
+    workspace = resolve_workspace(
+        ctx,
+        lock["workspace"],
+        attrs.lockfile,
+        hub,
+        roots[0],
+        _normalize(lock_dir),
+        attrs.members,
+        attrs.local_sources,
+    )
     plan = plan_hub(
         lock,
         hub = hub,
@@ -135,6 +156,7 @@ def plan_lock(ctx, attrs, hub):
         build_dependency_group = attrs.build_dependency_group,
         build_dependencies = attrs.build_dependencies,
         console_scripts = attrs.console_scripts,
+        workspace = workspace,
     )
     for artifact in plan["artifacts"]:
         if artifact["path"]:

@@ -66,6 +66,7 @@ load(
     "select_parsed_wheel",
     "tag_priority_map",
 )
+load(":workspace.bzl", "plan_members")
 
 def _python_versions(requires_python):
     if not requires_python:
@@ -228,6 +229,13 @@ def _choose_artifact(ctx, pkg, parsed_wheels, env):
     so one target serves them all.
     """
     what = "%s %s from %s cannot be used" % (pkg["name"], pkg["version"], ctx.lockfile)
+    source = ctx.local_sources.get(pkg["name"])
+    if source:
+        # A directory or editable source that is not a workspace member: built from
+        # the files of its filegroup.
+        if source["missing"]:
+            return ("unavailable", source["missing"])
+        return ("local", source)
     unsupported = _unsupported_source(pkg)
     if unsupported:
         return ("unavailable", "%s: %s" % (what, unsupported))
@@ -362,6 +370,10 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
             kind, value = _choose_artifact(ctx, pkg, parsed[pkg["version"]], env)
             if kind == "wheel":
                 chosen[key] = _artifact_spec(ctx, pkg, value)
+            elif kind == "local":
+                build = "_build_local"
+                builds[build] = pkg
+                chosen[key] = ":" + build
             elif kind == "sdist":
                 build = build_target_name(pkg["version"])
                 builds[build] = pkg
@@ -377,7 +389,8 @@ def _plan_builds(ctx, label, builds):
         {
             "name": build_name,
             "version": pkg["version"],
-            "sdist": _artifact_spec(ctx, pkg, pkg["sdist"]),
+            "sdist": "" if pkg["name"] in ctx.local_sources else _artifact_spec(ctx, pkg, pkg["sdist"]),
+            "srcs": [ctx.local_sources[pkg["name"]]["target"]] if pkg["name"] in ctx.local_sources else [],
             "deps": {
                 m["name"]: [dep for dep in _build_deps(ctx, pkg, m) if dep != "//" + label]
                 for m in ctx.marker_envs
@@ -467,7 +480,8 @@ def plan_hub(
         no_binary_packages = [],
         build_dependency_group = "build",
         build_dependencies = {},
-        console_scripts = {}):
+        console_scripts = {},
+        workspace = None):
     """Plans the hub repository and the artifact repositories of one lock.
 
     Args:
@@ -483,6 +497,9 @@ def plan_hub(
         dict from package name to a list of package names from the lock.
       console_scripts: per-package console script names to expose as
         @hub//<package>:<script>.
+      workspace: the lock's workspace members and local sources with their Bazel
+        targets (resolve_workspace in workspace.bzl); None treats every local package
+        as a member.
 
     Returns:
       The plan (see the module docstring); artifact paths are as the lock writes them.
@@ -502,8 +519,9 @@ def plan_hub(
     envs = _environments(python_versions)
     by_name = {}
     local_names = {}
+    members = {m["name"]: m for m in workspace["members"]} if workspace else None
     for pkg in lock["packages"]:
-        if pkg["local"]:
+        if pkg["local"] and (members == None or pkg["name"] in members):
             local_names[pkg["name"]] = True
         else:
             by_name.setdefault(pkg["name"], []).append(pkg)
@@ -530,6 +548,7 @@ def plan_hub(
         tag_maps = {env["name"]: tag_priority_map(env["target"]) for env in envs},
         no_binary = {normalize_name(p): True for p in no_binary_packages},
         local_names = local_names,
+        local_sources = {s["name"]: s for s in workspace["local_sources"]} if workspace else {},
         artifacts = {},
         artifact_labels = {},
         repo_names = _artifact_repo_names(hub, lockfile, lock["packages"]),
@@ -552,4 +571,5 @@ def plan_hub(
         "marker_envs": [{k: m[k] for k in ("name", "python_version", "constraint_values")} for m in marker_envs],
         "packages": packages,
         "artifacts": [ctx.artifacts[k] for k in sorted(ctx.artifacts)],
+        "workspace": plan_members(workspace, lock, marker_envs, hub) if workspace else {"members": [], "root": ""},
     }

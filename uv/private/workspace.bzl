@@ -146,6 +146,7 @@ def resolve_workspace(ctx, workspace, lockfile, hub, repo_root, lock_dir, overri
       "missing": "" or the message that building a dependent must fail with.
     """
     prefix = _repo_prefix(lockfile)
+    lockfile = str(lockfile)
     lock_rel = lock_dir[len(repo_root):].strip("/")
     by_name = {m["name"]: m for m in workspace["members"]}
     sources_by_name = {s["name"]: s for s in workspace["local_sources"]}

@@ -10,7 +10,9 @@ Nothing is downloaded and nothing is isolated with pip.
 Steps:
   1. put the build requirements' site-packages on the path (and their bin/ on PATH);
   2. unpack the sdist safely (no absolute paths, no `..`, no links out of the tree,
-     no device files);
+     no device files), then apply the package's pre-build patches to it (`--patch`,
+     with patch_tool.py beside it: no host `patch`; a hunk that fails stops the build
+     naming the package, patch, file and hunk);
   3. read [build-system] from pyproject.toml and check that the supplied wheels satisfy
      `requires` (and what the backend asks for on top);
   4. call the PEP 517 backend's build_wheel (through pyproject_hooks when it is among
@@ -49,6 +51,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from patch_tool import PatchError, apply_patches
 from pyuv_wheel import (
     UNPACK_LIMITS,
     UnpackLimits,
@@ -812,6 +815,11 @@ def build(args: argparse.Namespace) -> Path:
             project = extract_sdist(Path(args.sdist), work / "src", limits)
         else:
             project = copy_sources(args.source, args.source_root, work / "src")
+        if args.patch:
+            try:
+                apply_patches(project, args.patch, args.patch_strip, args.name)
+            except PatchError as e:
+                raise BuildError(f"its pre-build patches do not apply: {e}") from None
         requires, backend, backend_path = read_build_system(project)
         missing = missing_requirements(requires, installed)
         if missing:
@@ -881,6 +889,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=[],
         help="a build requirement's wheel (or a folder of them), installed first",
     )
+    p.add_argument(
+        "--patch",
+        action="append",
+        default=[],
+        help="a pre-build patch, applied to the unpacked sdist in the order given",
+    )
+    p.add_argument("--patch-strip", type=int, default=1, help="like patch -pN (default 1)")
     for flag, env, default, what in UNPACK_LIMITS:
         p.add_argument(flag, help=f"most {what} (default: ${env}, else {default})")
     return p.parse_args(argv)

@@ -95,6 +95,14 @@ def _no_match(plan, what):
         describe_platforms(),
     )
 
+def _patches(plan, pkg, key):
+    """The patches and patch_strip arguments of a package's install or build (patches.bzl)."""
+    labels = pkg.get(key, [])
+    if not labels:
+        return []
+    strip = plan.get("patch_strip", 1)
+    return [("patches", labels)] + ([("patch_strip", strip)] if strip != 1 else [])
+
 def _target(function, kwargs):
     return render_call(function, kwargs) + "\n\n"
 
@@ -138,7 +146,7 @@ def _render_package(plan, pkg):
             ("whl", ":whl"),
             ("deps", _select(pkg["installed_deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
-        ]))
+        ] + _patches(plan, pkg, "patches")))
         lines.append(_target("uv_package", [
             ("name", pkg["label"]),
             ("package", pkg["name"]),
@@ -152,7 +160,7 @@ def _render_package(plan, pkg):
             ("whl", ":whl"),
             ("deps", _select(pkg["deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
-        ]))
+        ] + _patches(plan, pkg, "patches")))
 
     # `bazel run @hub//<package>:bin`: the package's main console script, found in the
     # installed wheel (uv.lock does not record entry points).
@@ -191,7 +199,7 @@ def _render_package(plan, pkg):
             ("deps", _select(build["deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
             ("tags", ["manual"]),
-        ]))
+        ] + _patches(plan, pkg, "sdist_patches")))
     for target in pkg["unavailable"]:
         lines.append(_target("uv_unavailable", [
             ("name", target["name"]),

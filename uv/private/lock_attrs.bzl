@@ -6,6 +6,7 @@ arguments from uv_artifact_kwargs (artifact.bzl).
 """
 
 load(":lock.bzl", "parse_lock")
+load(":patches.bzl", "PATCH_ATTRS", "add_patches")
 load(":planner.bzl", "plan_hub")
 load(":workspace.bzl", "resolve_workspace")
 
@@ -70,6 +71,8 @@ LOCK_ATTRS = {
         doc = "Default target Python version (\"3.11\"); default: the lowest the lock allows.",
     ),
 }
+
+LOCK_ATTRS.update(PATCH_ATTRS)
 
 def _normalize(path):
     """Resolves "." and ".." of an absolute path textually; None if it climbs above the root."""
@@ -161,6 +164,7 @@ def plan_lock(ctx, attrs, hub):
     for artifact in plan["artifacts"]:
         if artifact["path"]:
             artifact["path"] = _local_path(artifact, attrs, hub, lock_dir, roots)
+    add_patches(plan, attrs, hub)
     return plan
 
 def front_door_settings(attrs):

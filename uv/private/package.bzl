@@ -8,26 +8,37 @@ load("//py/private:exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run
 # buildifier: disable=bzl-visibility
 load("//py/private:providers.bzl", "PyDepsInfo", "PyWheelsInfo", "merge_deps")
 load(":python_version_flag.bzl", "PythonVersionInfo", "python_version_attr")
+load(":target_libc.bzl", "libc_audit_flags", "target_libc_attrs")
 load(":unpack_limits.bzl", "unpack_limit_flags")
 
 def _install(ctx, whl):
-    """Runs whl_install.py: the wheel unpacked into a site-packages tree, once per wheel."""
+    """Runs whl_install.py: the wheel unpacked into a site-packages tree, once per wheel.
+
+    The same action audits the wheel's ELF files against the target's libc and cpu (a
+    wheel built from an sdist is a folder holding it) and applies the post-install patches.
+    """
     site = ctx.actions.declare_directory(ctx.label.name + "_site")
     manifest = ctx.actions.declare_file(ctx.label.name + "_site.json")
+    patches = []
+    for patch in ctx.files.patches:
+        patches += ["--patch", patch.path]
+    if patches:
+        patches += ["--patch-strip", str(ctx.attr.patch_strip)]
     run_py_tool(
         ctx,
         ctx.attr._installer,
         arguments = [
-            "--wheel",
-            whl.path,
-            "--out-dir",
-            site.path,
-            "--manifest",
-            manifest.path,
-            "--package",
-            ctx.attr.package,
-        ] + unpack_limit_flags(ctx),
-        inputs = [whl],
+                        "--wheel",
+                        whl.path,
+                        "--out-dir",
+                        site.path,
+                        "--manifest",
+                        manifest.path,
+                        "--package",
+                        ctx.attr.package,
+                    ] + (["--built"] if whl.is_directory else []) + libc_audit_flags(ctx) + patches +
+                    unpack_limit_flags(ctx),
+        inputs = [whl] + ctx.files.patches,
         outputs = [site, manifest],
         mnemonic = "PyWheelInstall",
         progress_message = "Installing %s (%s)" % (ctx.attr.package, whl.basename),
@@ -64,26 +75,38 @@ def _uv_package_impl(ctx):
         OutputGroupInfo(installed = depset(site_packages + manifests)),
     ]
 
+_ATTRS = {
+    "deps": attr.label_list(
+        providers = [PyWheelsInfo],
+        doc = "Packages this one needs at run time on the target platform.",
+    ),
+    "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
+    "patch_strip": attr.int(
+        default = 1,
+        doc = "Leading name components the patches' file names lose, like `patch -pN`.",
+    ),
+    "patches": attr.label_list(
+        allow_files = True,
+        doc = "Unified diffs applied to the installed tree, in order (docs/patches.md).",
+    ),
+    "python_version": python_version_attr(
+        "The hub's python_version flag: the Python the wheel was selected for.",
+    ),
+    "whl": attr.label(
+        allow_single_file = True,
+        doc = "The wheel for the target platform (a .whl, or a folder holding the one " +
+              "wheel built from the sdist).",
+    ),
+    "_installer": py_tool_attr("//uv/private:whl_install"),
+}
+_ATTRS.update(target_libc_attrs())
+
 uv_package = rule(
     implementation = _uv_package_impl,
-    doc = "A package of a hub: its wheel for the target platform, installed, and its " +
+    doc = "A package of a hub: its wheel for the target platform, installed (its ELF " +
+          "files audited against the target's libc, its patches applied), and its " +
           "dependencies. Without `whl` it only groups dependencies (an extra).",
-    attrs = {
-        "deps": attr.label_list(
-            providers = [PyWheelsInfo],
-            doc = "Packages this one needs at run time on the target platform.",
-        ),
-        "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
-        "python_version": python_version_attr(
-            "The hub's python_version flag: the Python the wheel was selected for.",
-        ),
-        "whl": attr.label(
-            allow_single_file = True,
-            doc = "The wheel for the target platform (a .whl, or a folder holding the one " +
-                  "wheel built from the sdist).",
-        ),
-        "_installer": py_tool_attr("//uv/private:whl_install"),
-    },
+    attrs = _ATTRS,
     provides = [PyWheelsInfo, PyDepsInfo],
     exec_groups = py_tools_exec_groups(),
 )

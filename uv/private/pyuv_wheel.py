@@ -34,7 +34,10 @@ The only file added to the .dist-info folder is INSTALLER (`rules_pyuv`). RECORD
 the wheel has it, not rewritten for the installed layout: the tree is a read-only Bazel
 output that no tool uninstalls or upgrades in place, the manifest already lists what was
 installed, and keeping RECORD byte-identical keeps `importlib.metadata.files()` pointing at
-the wheel's own site-packages files.
+the wheel's own site-packages files. A package's post-install patches (whl_install.py
+--patch) change that only for what they touch: `refresh_after_patch` rewrites the RECORD
+rows of the site-packages files a patch changed, added or deleted, and the manifest's
+digests, so both describe the patched tree.
 
 Standard library only. Runs on Python 3.8+ (the minimum of every action tool;
 docs/sdist-builds.md).
@@ -802,3 +805,69 @@ def install(
         "console_scripts": scripts["console_scripts"],
         "gui_scripts": scripts["gui_scripts"],
     }
+
+
+def _tree_digests(out: Path) -> dict[str, str]:
+    """Every regular file under out (relative, "/"-separated) -> its sha256 RECORD digest."""
+    digests = {}
+    for folder, dirs, files in os.walk(out):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, out).replace(os.sep, "/")
+            with open(path, "rb") as f:
+                digests[rel] = record_digest("sha256", hashlib.sha256(f.read()).digest())
+    return digests
+
+
+def refresh_after_patch(out: Path, manifest: dict) -> dict:
+    """Brings the manifest and the .dist-info RECORD in line with a tree patches changed.
+
+    RECORD rows are rewritten only for site-packages files whose bytes changed (new hash
+    and size), that appeared (a row added) or that went away (the row dropped); every
+    other row stays byte-identical. Returns the updated manifest.
+    """
+    before = manifest["files"]
+    after = _tree_digests(out)
+    changed = {rel for rel in set(before) | set(after) if before.get(rel) != after.get(rel)}
+    records = sorted(
+        rel
+        for rel in after
+        if rel.startswith("site-packages/")
+        and rel.count("/") == 2
+        and rel.split("/")[1].endswith(".dist-info")
+        and rel.endswith("/RECORD")
+    )
+    touched = sorted(
+        rel[len("site-packages/") :] for rel in changed if rel.startswith("site-packages/")
+    )
+    if records and touched:
+        record_rel = records[0]
+        record_path = out / record_rel
+        own = record_rel[len("site-packages/") :]
+        text = record_path.read_text(encoding="utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+        listed = {row[0] for row in rows if row}
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        for row in rows:
+            if not row:
+                continue
+            name = row[0]
+            if name in touched and name != own:
+                if f"site-packages/{name}" not in after:
+                    continue  # deleted by a patch
+                size = (out / "site-packages" / name).stat().st_size
+                row = [name, after[f"site-packages/{name}"], str(size)]
+            writer.writerow(row)
+        for name in touched:
+            if name not in listed and name != own and f"site-packages/{name}" in after:
+                size = (out / "site-packages" / name).stat().st_size
+                writer.writerow([name, after[f"site-packages/{name}"], str(size)])
+        record_path.write_text(buf.getvalue(), encoding="utf-8")
+        after[record_rel] = record_digest(
+            "sha256", hashlib.sha256(record_path.read_bytes()).digest()
+        )
+    updated = dict(manifest)
+    updated["files"] = after
+    return updated

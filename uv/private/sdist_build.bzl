@@ -66,13 +66,16 @@ def _sdist_build_impl(ctx):
     args.add("--interpreter-python", toolchains.python.python_version)
     args.add("--out-dir", out.path)
     args.add_all(trees, before_each = "--requirement-tree", expand_directories = False)
+    args.add_all(ctx.files.patches, before_each = "--patch")
+    if ctx.files.patches:
+        args.add("--patch-strip", str(ctx.attr.patch_strip))
     args.add_all(unpack_limit_flags(ctx))
 
     run_py_tool(
         ctx,
         ctx.attr._helper,
         arguments = [args],
-        inputs = depset(sources, transitive = [trees]),
+        inputs = depset(sources + ctx.files.patches, transitive = [trees]),
         outputs = [out],
         mnemonic = "PySdistBuild",
         progress_message = "Building wheel of %s %s for %s (CPython %s) from %s" % (
@@ -112,6 +115,15 @@ produced (e.g. `nativepkg-1.0.0-cp311-cp311-linux_aarch64.whl`).""",
                   "dependencies') make up the build environment.",
         ),
         "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
+        "patch_strip": attr.int(
+            default = 1,
+            doc = "Leading name components the patches' file names lose, like `patch -pN`.",
+        ),
+        "patches": attr.label_list(
+            allow_files = True,
+            doc = "Unified diffs applied to the unpacked sdist before the build, in order " +
+                  "(docs/patches.md).",
+        ),
         "python_version": python_version_attr("The hub's python_version flag: the target Python version."),
         "sdist": attr.label(
             allow_single_file = [".tar.gz", ".zip", ".tgz"],

@@ -6,6 +6,7 @@ package names are the plan's labels, made by the planner from names lock.bzl val
 and `_markers`.
 """
 
+load(":explain_render.bzl", "render_explain")
 load(":starlark_quote.bzl", "expr", "quote", "render_call", "render_load", "render_select", "render_value")
 load(":target_envs.bzl", "describe_platforms")
 load(":workspace_render.bzl", "render_members")
@@ -273,6 +274,9 @@ def render_hub(plan):
         ),
         "packages.bzl": _render_packages_bzl(plan),
     }
+    explain_files, explain_root = render_explain(plan)
+    files["BUILD.bazel"] += explain_root
+    files.update(explain_files)
     member_files, root_text = render_members(plan.get("workspace", {"members": [], "root": ""}))
     if root_text:
         files["BUILD.bazel"] += "\n" + root_text.rstrip("\n") + "\n"

@@ -5,6 +5,7 @@ or uv_hub under bzlmod) renders it once, and every artifact repository gets its
 arguments from uv_artifact_kwargs (artifact.bzl).
 """
 
+load(":explain_render.bzl", "add_explain_data")
 load(":lock.bzl", "parse_lock")
 load(":patches.bzl", "PATCH_ATTRS", "add_patches")
 load(":planner.bzl", "plan_hub")
@@ -165,6 +166,7 @@ def plan_lock(ctx, attrs, hub):
         if artifact["path"]:
             artifact["path"] = _local_path(artifact, attrs, hub, lock_dir, roots)
     add_patches(plan, attrs, hub)
+    add_explain_data(plan)
     return plan
 
 def front_door_settings(attrs):

@@ -5,6 +5,8 @@
    with pytest and the build backends, as a package index on 127.0.0.1.
 2. `uv lock` e2e/example against that index (the lock is git-ignored: it names the port).
 3. `bazel build`, `bazel run` and `bazel test` the app for the host.
+3b. The same for the uv workspace example (e2e/workspace: an app, a library and a tool
+   as members, dependency groups, a path wheel and a directory source).
 4. Build the app for linux_arm64 on the local remote-execution cluster (tools/rbe), so
    the C extension is compiled on the arm64 worker, and run it inside the emulated arm64
    root (skipped with the reason where the machine cannot emulate arm64; --host-only
@@ -27,6 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.index_fixtures import build_standard_packages, serve  # noqa: E402
 from tests.support.uvlock import uv_lock  # noqa: E402
+from tests.support.workspace_e2e import WORKSPACE, lock_workspace  # noqa: E402
 from tools.rbe_example import build_and_run_arm64  # noqa: E402
 
 EXAMPLE = REPO / "e2e" / "example"
@@ -37,11 +40,11 @@ def step(text: str) -> None:
     print(f"\n=== {text}", flush=True)
 
 
-def bazel(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Runs Bazel 4.2.3 in the example workspace, echoing the command."""
+def bazel(*args: str, check: bool = True, cwd: Path = EXAMPLE) -> subprocess.CompletedProcess:
+    """Runs Bazel 4.2.3 in the example workspace (or cwd), echoing the command."""
     print("$ bazel " + " ".join(args), flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    proc = subprocess.run([str(BAZEL), *args], cwd=EXAMPLE, env=env, stdin=subprocess.DEVNULL)
+    proc = subprocess.run([str(BAZEL), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL)
     if check and proc.returncode != 0:
         raise SystemExit(f"run_example: bazel {' '.join(args)} failed ({proc.returncode})")
     return proc
@@ -68,12 +71,20 @@ def main(argv: list[str] | None = None) -> int:
             step("the app, run directly from bazel-bin")
             subprocess.run([str(EXAMPLE / "bazel-bin" / "app" / "app")], check=True)
 
+            step("uv lock e2e/workspace (a uv workspace), then build, run and test it")
+            lock = lock_workspace(WORKSPACE, index.url, cache_dir=Path(tmp) / "uv-cache")
+            print(f"wrote {lock.relative_to(REPO)}")
+            bazel("run", "//apps/app:run", cwd=WORKSPACE)
+            bazel("run", "//tools/wstool:run", "--", "2", "3", cwd=WORKSPACE)
+            bazel("test", "//...", "--test_output=errors", cwd=WORKSPACE)
+
             if not args.host_only:
                 step("build for linux_arm64 on the local remote-execution cluster")
                 build_and_run_arm64(bazel)
         finally:
             index.stop()
             bazel("shutdown", check=False)
+            bazel("shutdown", check=False, cwd=WORKSPACE)
     return 0
 
 

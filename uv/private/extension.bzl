@@ -32,6 +32,11 @@ def _uv_impl(module_ctx):
             owners[tag.name] = mod.name
             if mod.is_root:
                 root_hubs.append(tag.name)
+            if not mod.is_root and (tag.patches or tag.sdist_patches):
+                # "//x" in a hub means "@//x": the root module's files, not this module's.
+                fail(("rules_pyuv: uv.lock(name = \"%s\") of module %s has patches; only the " +
+                      "root module may patch packages (its labels name the main repository)") %
+                     (tag.name, mod.name))
             plan = plan_lock(module_ctx, tag, tag.name)
             for artifact in plan["artifacts"]:
                 uv_artifact(**uv_artifact_kwargs(artifact, tag))

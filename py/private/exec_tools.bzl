@@ -104,7 +104,7 @@ def run_py_tool(
       python: the PyInterpreterInfo to run; default: the one of the py_tools exec group.
       exec_group: the exec group the action runs in; python must have been resolved for
         it (py_tools by default).
-      python_flags: interpreter options before the script, e.g. ["-S"].
+      python_flags: further interpreter options before the script (-S is always given).
     """
     if python == None:
         python = py_tools_interpreter(ctx)
@@ -119,7 +119,9 @@ def run_py_tool(
     action_env.update(env)
     ctx.actions.run(
         executable = interpreter_executable(python),
-        arguments = python_flags + [info.main.path] + arguments,
+        # -S: the tools use the standard library only, and no .pth hook or sitecustomize
+        # of the interpreter's site-packages may run inside a build action.
+        arguments = ["-S"] + python_flags + [info.main.path] + arguments,
         inputs = depset(direct, transitive = transitive),
         outputs = outputs,
         mnemonic = mnemonic,

@@ -40,4 +40,6 @@ RUNFILES_DIR="$r"
 PYTHONPATH={{PYTHONPATH}}
 export RUNFILES_DIR PYTHONPATH
 {{ENV}}
-exec {{PYTHON}} -s -B "$r"/{{MAIN}} {{ARGS}} "$@"
+# -S: none of the interpreter's site-packages (nor their .pth files or sitecustomize);
+# the bootstrap adds the installed packages' trees as site dirs and runs main.
+exec {{PYTHON}} -S -s -B "$r"/{{BOOTSTRAP}} {{SITES}} -- "$r"/{{MAIN}} {{ARGS}} "$@"

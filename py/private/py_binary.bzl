@@ -50,8 +50,11 @@ def _py_executable_impl(ctx):
         imports = import_roots(ctx, ctx.attr.imports),
     )
     check_python_version(ctx, info, python)
-    entries = [ctx.workspace_name] + info.imports.to_list()
-    entries += [runfiles_path(ctx, t) + "/site-packages" for t in info.site_packages.to_list()]
+    sites = [runfiles_path(ctx, t) + "/site-packages" for t in info.site_packages.to_list()]
+
+    # The installed trees stay on PYTHONPATH too, so that a child process started with
+    # sys.executable still finds them (without the bootstrap's isolation).
+    entries = [ctx.workspace_name] + info.imports.to_list() + sites
     if python.interpreter:
         interpreter = "\"$r\"/" + _shell_quote(runfiles_path(ctx, python.interpreter))
     else:
@@ -72,18 +75,20 @@ def _py_executable_impl(ctx):
                 _shell_quote(ctx.expand_location(a, ctx.attr.data))
                 for a in ctx.attr.launcher_args
             ]),
+            "{{BOOTSTRAP}}": _shell_quote(runfiles_path(ctx, ctx.file._bootstrap)),
             "{{ENV}}": "\n".join(["export %s=%s" % (k, _shell_quote(env[k])) for k in sorted(env)]),
             # Paths are quoted words after "$r"/, so no character of a file name can run.
             "{{MAIN}}": _shell_quote(runfiles_path(ctx, main)),
             "{{PYTHON}}": interpreter,
             "{{PYTHONPATH}}": ":".join(["\"$r\"/" + _shell_quote(e) for e in entries]),
+            "{{SITES}}": " ".join(["\"$r\"/" + _shell_quote(e) for e in sites]),
             "{{WORKSPACE}}": _shell_quote(ctx.workspace_name),
         },
         is_executable = True,
     )
     stamp = _check_conflicts(ctx, info)
     extra = [python.interpreter] if python.interpreter else []
-    runfiles = collect_runfiles(ctx, srcs + extra + [launcher])
+    runfiles = collect_runfiles(ctx, srcs + extra + [launcher, ctx.file._bootstrap])
     return [
         info,
         DefaultInfo(
@@ -104,6 +109,10 @@ _EXECUTABLE_ATTRS.update({
     "main": attr.label(
         allow_single_file = [".py"],
         doc = "The file to run; default: the only src, or <name>.py.",
+    ),
+    "_bootstrap": attr.label(
+        default = Label("//py/private:launcher_bootstrap.py"),
+        allow_single_file = True,
     ),
     "_launcher": attr.label(
         default = Label("//py/private:launcher.sh.tpl"),

@@ -20,7 +20,6 @@ import sys
 def _run():
     import os
     import site
-    from importlib.machinery import SourceFileLoader
 
     argv = sys.argv[1:]
     try:
@@ -31,8 +30,11 @@ def _run():
 
     # Not the user's site-packages either (the launcher also passes -s).
     site.ENABLE_USER_SITE = False
+    # The trees are on sys.path already (PYTHONPATH): known, so only their .pth files
+    # add entries; one set for all of them, not one scan of sys.path per tree.
+    known = {os.path.normcase(os.path.abspath(p)) for p in sys.path if p}
     for tree in sites:
-        site.addsitedir(tree)
+        site.addsitedir(tree, known)
     for define in ("setquit", "sethelper", "setcopyright"):
         getattr(site, define, lambda: None)()
 
@@ -50,7 +52,9 @@ def _run():
         del namespace[name]
     namespace.update(
         __doc__=None,
-        __loader__=SourceFileLoader("__main__", main),
+        # The loader class the interpreter gave this file (SourceFileLoader), without
+        # importing importlib.
+        __loader__=type(namespace["__loader__"])("__main__", main),
         __file__=os.path.abspath(main),
         __cached__=None,
     )

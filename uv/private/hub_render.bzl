@@ -9,6 +9,7 @@ and `_markers`.
 load(":explain_render.bzl", "render_explain")
 load(":starlark_quote.bzl", "expr", "quote", "render_call", "render_load", "render_select", "render_value")
 load(":target_envs.bzl", "describe_platforms")
+load(":variant_render.bzl", "render_variant_flag")
 load(":workspace_render.bzl", "render_members")
 
 _HUB_RULES = str(Label("//uv/private:hub_rules.bzl"))
@@ -209,6 +210,12 @@ def _render_package(plan, pkg):
         ]))
     return "".join(lines).rstrip("\n") + "\n"
 
+def _flag_values(env):
+    values = {"//:python_version": env["python_version"]}
+    if "variant" in env:
+        values["//:variant"] = env["variant"]
+    return values
+
 def _render_settings(envs, what):
     lines = [
         _HEADER,
@@ -219,7 +226,7 @@ def _render_settings(envs, what):
         lines.append(_target("config_setting", [
             ("name", env["name"]),
             ("constraint_values", env["constraint_values"]),
-            ("flag_values", {"//:python_version": env["python_version"]}),
+            ("flag_values", _flag_values(env)),
             ("visibility", _SETTINGS_VISIBILITY),
         ]))
     return "".join(lines).rstrip("\n") + "\n"
@@ -227,7 +234,7 @@ def _render_settings(envs, what):
 def _render_root(plan):
     return "".join([
         _HEADER,
-        render_load(_HUB_RULES, ["python_version_flag"]),
+        render_load(_HUB_RULES, ["python_version_flag"] + (["variant_flag"] if plan.get("variants", {}).get("variants") else [])),
         "\n",
         "package(default_visibility = [\"//visibility:public\"])\n\n",
         "# The target Python version wheels are selected for: --@<hub>//:python_version=3.12\n",
@@ -237,6 +244,7 @@ def _render_root(plan):
             ("values", plan["python_versions"]),
         ]),
         "exports_files([\"packages.bzl\"])\n",
+        render_variant_flag(plan),
     ])
 
 def _render_packages_bzl(plan):

@@ -12,6 +12,7 @@ planner needs and nothing that depends on the host:
       "version": 1, "revision": 5,
       "requires_python": ">=3.10",            # "" when absent
       "resolution_markers": [...],
+      "conflicts": [[{"package": ..., "kind": "extra" | "group", "name": ...}, ...]],
       "packages": [package, ...],             # in lock order
       "workspace": {"members": [...], "local_sources": [...]},  # workspace.bzl
     }
@@ -31,7 +32,7 @@ planner needs and nothing that depends on the host:
     }
 
     dep = {"name": ..., "version": "" or a pinned version, "marker": "" or text,
-           "extras": [...]}
+           "extras": [...], "source": the source's value (only when the lock names one)}
     artifact = {"filename": ..., "url": "" or URL, "path": "" or lock-relative path,
                 "sha256": "" or lower-case hex, "size": int or None}
 
@@ -364,12 +365,20 @@ def _dep(ctx, raw, at, where):
         error = _name_error(extra, "extra of dependency '%s'" % name)
         if error:
             _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
-    return {
+    out = {
         "name": name,
         "version": version,
         "marker": marker,
         "extras": [normalize_name(e) for e in extras],
     }
+    source = raw.get("source")
+    if source != None:
+        # Only compared with the sources of packages (a lock entry's identity).
+        if type(source) != "dict" or len(source) != 1 or type(source.values()[0]) != "string":
+            _refuse(ctx, at, where, "\"source\" of dependency '%s' must be a table with one string, got %s; %s" %
+                                    (name, _show(source), _FIX))
+        out["source"] = source.values()[0]
+    return out
 
 def _deps(ctx, raw, index, key, table, where):
     if type(raw) != "list":
@@ -523,6 +532,30 @@ def _package(ctx, raw, index):
         "wheels": parsed_wheels,
     }
 
+def _conflicts(ctx, raw):
+    """`conflicts = [[{package, extra | group}, ...], ...]`: sets that exclude each other."""
+    at = _loc(-1, "conflicts")
+    what = "conflicts must be a list of sets, each a list of { package, extra } or { package, group } tables"
+    if type(raw) != "list":
+        _refuse(ctx, at, "conflicts", "%s, got %s; %s" % (what, _show(raw), _FIX))
+    sets = []
+    for items in raw:
+        if type(items) != "list":
+            _refuse(ctx, at, "conflicts", "%s, got %s; %s" % (what, _show(items), _FIX))
+        out = []
+        for item in items:
+            if type(item) != "dict" or "package" not in item or len(item) != 2 or not ("extra" in item or "group" in item):
+                _refuse(ctx, at, "conflicts", "%s, got %s; %s" % (what, _show(item), _FIX))
+            kind = "extra" if "extra" in item else "group"
+            for key in ("package", kind):
+                error = _name_error(item[key], "conflict " + key)
+                if error:
+                    _refuse(ctx, at, "conflicts", "%s; %s" % (error, _FIX))
+            out.append({"package": normalize_name(item["package"]), "kind": kind, "name": normalize_name(item[kind])})
+        if out:
+            sets.append(out)
+    return sets
+
 def _requires_python(ctx, value):
     at = _loc(-1, "requires-python")
     if type(value) != "string":
@@ -571,9 +604,14 @@ def lock_from_toml(doc, filename, positions = None, text = ""):
         markers = {},
     )
     packages = [_package(ctx, p, i) for i, p in enumerate(raw_packages)]
+    conflicts = _conflicts(ctx, doc.get("conflicts", []))
     seen = {}
     for i, pkg in enumerate(packages):
         key = pkg["name"] + " " + pkg["version"]
+        if conflicts and key in seen and seen[key]["value"] != pkg["source"]["value"]:
+            # One version from two indexes, one per side of a conflict (torch's +cpu/+cu12x
+            # indexes): the variant decides (variants.bzl).
+            key += " " + pkg["source"]["value"]
         if key in seen and not pkg["local"]:
             _refuse(ctx, _loc(i), "package '%s' %s" % (pkg["name"], pkg["version"]), (
                 "it is locked twice (sources %s and %s); rules_pyuv needs one source per " +
@@ -591,6 +629,7 @@ def lock_from_toml(doc, filename, positions = None, text = ""):
         "revision": revision,
         "requires_python": _requires_python(ctx, doc.get("requires-python", "")),
         "resolution_markers": markers,
+        "conflicts": conflicts,
         "packages": packages,
         "workspace": workspace_from_lock(doc, packages, filename),
     }

@@ -59,6 +59,7 @@ load(":markers.bzl", "evaluate_marker", "marker_env", "parse_marker")
 load(":names.bzl", "label_name", "normalize_name", "repo_safe")
 load(":pep440.bzl", "version_satisfies")
 load(":target_envs.bzl", "PYTHON_VERSIONS", "env_name", "marker_key", "platform_variants", SENTINEL_PLATFORMS = "TARGET_PLATFORMS")
+load(":variants.bzl", "plan_variants", "reach_entries")
 load(
     ":wheel_tags.bzl",
     "describe_target",
@@ -128,7 +129,7 @@ def _holds(marker, menv, cache, extras = []):
         if parsed == None:
             parsed = parse_marker(marker)
             cache[marker] = parsed
-        result = evaluate_marker(parsed, menv["env"], extras = extras)
+        result = evaluate_marker(parsed, menv["env"], extras = extras + menv.get("extras", []))
         cache[key] = result
     return result
 
@@ -141,6 +142,62 @@ def _pick_version(candidates, menv, cache):
             if _holds(m, menv, cache):
                 return pkg
     return None
+
+def _pick_entry(ctx, candidates, menv):
+    """_pick_version, for a lock with conflicts: the entry its variant's edges reach."""
+    if not ctx.reached:
+        return _pick_version(candidates, menv, ctx.marker_cache)
+    reached = ctx.reached[menv["name"]].get(candidates[0]["name"], [])
+    picked = [c for c, j in zip(candidates, ctx.entry_indexes[candidates[0]["name"]]) if j in reached]
+    if len(picked) == 1:
+        return picked[0]
+    return _pick_version(picked or candidates, menv, ctx.marker_cache) if len(picked or candidates) > 1 else candidates[0]
+
+def _entry_key(pkg):
+    # A version may be locked once per index (one per side of a conflict).
+    return pkg["version"] + " " + pkg["source"]["value"]
+
+def _with_variants(envs, variants, name_key):
+    """Every environment once per variant, named <env>__<variant>, with its encoded extras."""
+    if not variants:
+        return envs
+    out = []
+    for env in envs:
+        for v in variants:
+            e = dict(env)
+            e["name"] = "%s__%s" % (env["name"], v["suffix"])
+            if name_key:
+                e[name_key] = "%s__%s" % (env[name_key], v["suffix"])
+            e["variant"] = v["name"]
+            e["extras"] = v["extras"]
+            out.append(e)
+    return out
+
+# The keys of an environment the hub's config_settings need ("variant" only with conflicts).
+_ENV_KEYS = ("name", "python_version", "constraint_values", "variant")
+
+def _entry_indexes(packages):
+    """Package name -> the indexes of its lock entries, in lock order."""
+    out = {}
+    for i, pkg in enumerate(packages):
+        out.setdefault(pkg["name"], []).append(i)
+    return out
+
+def _reach_all(packages, conflicts, marker_envs, variants):
+    """Per marker environment (and variant), the entries the resolution uses; {} without variants."""
+    if not variants:
+        return {}
+    cache = {}
+    return {
+        menv["name"]: reach_entries(
+            packages,
+            conflicts,
+            menv,
+            _holds,
+            cache,
+        )
+        for menv in marker_envs
+    }
 
 def _artifact_key(artifact):
     # Two lock entries are one file only when every field that locates or checks it agrees.
@@ -311,7 +368,7 @@ def _plan_marker_level(ctx, label, candidates):
     extras = {}
     sdists = {}
     for menv in ctx.marker_envs:
-        pkg = _pick_version(candidates, menv, ctx.marker_cache)
+        pkg = _pick_entry(ctx, candidates, menv)
         version_of[menv["name"]] = pkg
         if pkg == None:
             deps[menv["name"]] = []
@@ -333,6 +390,19 @@ def _plan_marker_level(ctx, label, candidates):
             sdists[menv["name"]] = _artifact_spec(ctx, pkg, pkg["sdist"])
     return struct(version_of = version_of, deps = deps, extras = extras, sdists = sdists)
 
+def _variant_hint(ctx, env, version_of):
+    """For a lock with conflicts: the variants whose resolution holds the package, if any."""
+    if "variant" not in env:
+        return ""
+    using = {}
+    for m in ctx.marker_envs:
+        if version_of[m["name"]] != None:
+            using[m["variant"]] = True
+    if not using:
+        return ""
+    return (" and variant \"%s\"; it is locked for variant %s (tool.uv.conflicts): choose one " +
+            "with --@%s//:variant=%s") % (env["variant"], " and ".join(sorted(using)), ctx.hub, sorted(using)[0])
+
 def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
     """The artifact per full environment: a wheel, a build or an unavailable target.
 
@@ -343,8 +413,8 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
     pure = {}
     for pkg in candidates:
         wheels = [parse_wheel_filename(w["filename"]) for w in pkg["wheels"]]
-        parsed[pkg["version"]] = wheels
-        pure[pkg["version"]] = _platform_independent(wheels)
+        parsed[_entry_key(pkg)] = wheels
+        pure[_entry_key(pkg)] = _platform_independent(wheels)
     builds = {}
     whl = {}
     chosen = {}
@@ -360,14 +430,14 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
                     env["target"]["os"] + "_" + env["target"]["cpu"],
                     _python_of(env),
                     ", ".join([c["version"] for c in candidates]),
-                ),
+                ) + _variant_hint(ctx, env, version_of),
             )
             continue
 
         # Wheels for every platform are chosen by Python version alone.
-        key = pkg["version"] + " " + (env["python_version"] if pure[pkg["version"]] else env["name"])
+        key = _entry_key(pkg) + " " + (env["python_version"] if pure[_entry_key(pkg)] else env["name"])
         if key not in chosen:
-            kind, value = _choose_artifact(ctx, pkg, parsed[pkg["version"]], env)
+            kind, value = _choose_artifact(ctx, pkg, parsed[_entry_key(pkg)], env)
             if kind == "wheel":
                 chosen[key] = _artifact_spec(ctx, pkg, value)
             elif kind == "local":
@@ -376,6 +446,8 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
                 chosen[key] = ":" + build
             elif kind == "sdist":
                 build = build_target_name(pkg["version"])
+                if builds.get(build, pkg)["source"] != pkg["source"]:
+                    build += "__%d" % [_entry_key(c) for c in candidates].index(_entry_key(pkg))
                 builds[build] = pkg
                 chosen[key] = ":" + build
             else:
@@ -516,7 +588,8 @@ def plan_hub(
     else:
         python_version = python_versions[0]
 
-    envs = _environments(python_versions)
+    variants = plan_variants(lock.get("conflicts", []), lockfile, hub)
+    envs = _with_variants(_environments(python_versions), variants["variants"], "marker_key")
     by_name = {}
     local_names = {}
     members = {m["name"]: m for m in workspace["members"]} if workspace else None
@@ -538,7 +611,7 @@ def plan_hub(
                 fail("%s: build_dependencies of \"%s\" names \"%s\", which is not in the lock %s" %
                      (hub, pkg_name, req, lockfile))
 
-    marker_envs = _marker_environments(python_versions)
+    marker_envs = _with_variants(_marker_environments(python_versions), variants["variants"], None)
     ctx = struct(
         hub = hub,
         lockfile = lockfile,
@@ -554,6 +627,8 @@ def plan_hub(
         repo_names = _artifact_repo_names(hub, lockfile, lock["packages"]),
         build_group = group_deps,
         build_overrides = overrides,
+        reached = _reach_all(lock["packages"], lock.get("conflicts", []), marker_envs, variants["variants"]),
+        entry_indexes = _entry_indexes(lock["packages"]),
     )
     for name in ctx.no_binary:
         if name not in by_name:
@@ -567,8 +642,9 @@ def plan_hub(
         "lockfile": lockfile,
         "python_versions": python_versions,
         "default_python_version": python_version,
-        "envs": [{k: e[k] for k in ("name", "python_version", "constraint_values")} for e in envs],
-        "marker_envs": [{k: m[k] for k in ("name", "python_version", "constraint_values")} for m in marker_envs],
+        "envs": [{k: e[k] for k in _ENV_KEYS if k in e} for e in envs],
+        "marker_envs": [{k: m[k] for k in _ENV_KEYS if k in m} for m in marker_envs],
+        "variants": variants,
         "packages": packages,
         "artifacts": [ctx.artifacts[k] for k in sorted(ctx.artifacts)],
         "workspace": plan_members(workspace, lock, marker_envs, hub) if workspace else {"members": [], "root": ""},

@@ -222,7 +222,7 @@ def _holds(marker, menv, cache, extras):
     if parsed == None:
         parsed = parse_marker(marker)
         cache[marker] = parsed
-    return evaluate_marker(parsed, menv["env"], extras = extras)
+    return evaluate_marker(parsed, menv["env"], extras = extras + menv.get("extras", []))
 
 def _member_dep_label(member):
     """The label a dependent uses for a member: its target, or the target that says it is missing."""

@@ -1,0 +1,91 @@
+"""A torch-style project locked by real uv: conflicting extras, one version from two indexes.
+
+Three local indexes on 127.0.0.1 (the default one and two `explicit` ones, like a CPU and
+a CUDA wheel index):
+
+=============  =================  ===========================================================
+index          project, version   purpose
+=============  =================  ===========================================================
+main           accel 1.0.0        extras ``cpu`` -> ``accelnative==1.0.0+cpu``, ``gpu`` ->
+                                  ``accelnative==1.0.0+cu121`` (two local versions)
+main           accelnative        ``1.0.0+cpu`` and ``1.0.0+cu121``; ``KIND`` tells them apart
+main           consumer 1.0.0     depends on ``torchy>=1.0`` (so uv writes encoded conflict
+                                  markers on its edges)
+main           torchy 1.0.0       ``KIND = 'default'``: neither side chosen
+cpu, gpu       torchy 1.0.0       the same version with ``KIND = 'cpu'`` / ``'gpu'``
+=============  =================  ===========================================================
+
+The project ``app`` depends on ``consumer``; its extras ``cpu`` and ``gpu`` (declared in
+conflict) pull ``accel[cpu]``/``accel[gpu]`` and ``torchy`` from their own index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.index_fixtures import seed_wheels
+from tests.support.pkgbuild import build_wheel
+from tests.support.pyindex import PackageIndex
+from tests.support.uvlock import make_project, uv_lock
+
+
+def _kind(name: str, kind: str) -> dict[str, str]:
+    return {f"{name}/__init__.py": f"KIND = {kind!r}\n"}
+
+
+@dataclass
+class VariantProject:
+    lock: Path
+    indexes: dict[str, PackageIndex]
+
+
+@contextlib.contextmanager
+def variant_project(base: Path, cache_dir: Path) -> Iterator[VariantProject]:
+    """Builds the packages, serves the three indexes and locks ``app``; stops them after."""
+    main = base / "main-files"
+    main_files = [
+        build_wheel(
+            main,
+            "accel",
+            "1.0.0",
+            extras={"cpu": ["accelnative==1.0.0+cpu"], "gpu": ["accelnative==1.0.0+cu121"]},
+        ),
+        build_wheel(main, "accelnative", "1.0.0+cpu", files=_kind("accelnative", "cpu")),
+        build_wheel(main, "accelnative", "1.0.0+cu121", files=_kind("accelnative", "gpu")),
+        build_wheel(main, "consumer", "1.0.0", requires_dist=["torchy>=1.0"]),
+        build_wheel(main, "torchy", "1.0.0", files=_kind("torchy", "default")),
+    ]
+    side = {
+        kind: [build_wheel(base / f"{kind}-files", "torchy", "1.0.0", files=_kind("torchy", kind))]
+        for kind in ("cpu", "gpu")
+    }
+    indexes: dict[str, PackageIndex] = {}
+    try:
+        indexes["main"] = PackageIndex(main_files + seed_wheels()).start()
+        for kind, files in side.items():
+            indexes[kind] = PackageIndex(files).start()
+        project = make_project(
+            base / "project",
+            "app",
+            ["consumer"],
+            optional_dependencies={
+                "cpu": ["accel[cpu]", "torchy==1.0.0"],
+                "gpu": ["accel[gpu]", "torchy==1.0.0"],
+            },
+            extra_uv_config={
+                "conflicts": [[{"extra": "cpu"}, {"extra": "gpu"}]],
+                "index": [
+                    {"name": kind, "url": indexes[kind].url, "explicit": True}
+                    for kind in ("cpu", "gpu")
+                ],
+                "sources": {"torchy": [{"index": kind, "extra": kind} for kind in ("cpu", "gpu")]},
+            },
+        )
+        lock = uv_lock(project, indexes["main"].url, cache_dir=cache_dir)
+        yield VariantProject(lock=lock, indexes=indexes)
+    finally:
+        for index in indexes.values():
+            index.stop()

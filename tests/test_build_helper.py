@@ -1658,3 +1658,11 @@ def test_c_extension_built_for_another_architecture_fails_loudly(tmp_path, seed_
         f"rules_pyuv: building nativepkg 1.0.0 for linux_{OTHER_CPU} (CPython {PY})"
     )
     assert not run.wheels
+
+
+def test_config_settings_pairs_become_pep517_config_settings():
+    # sdist_config_settings arrive as repeated --config-setting KEY=VALUE flags.
+    got = bh.config_settings(["a=1", "b=x=y", "a=2", "c="])
+    assert got == {"a": ["1", "2"], "b": "x=y", "c": ""}
+    with pytest.raises(bh.BuildError, match="is not KEY=VALUE"):
+        bh.config_settings(["novalue"])

@@ -609,15 +609,16 @@ import importlib, json, os, sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 hook, backend, out, arg = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+config = json.loads(sys.argv[5])
 module, _, obj = backend.partition(":")
 target = importlib.import_module(module)
 for attr in filter(None, obj.split(".")):
     target = getattr(target, attr)
 fn = getattr(target, hook, None)
 if hook == "get_requires_for_build_wheel":
-    result = fn({}) if fn else []
+    result = fn(config) if fn else []
 else:
-    result = fn(arg, {})
+    result = fn(arg, config)
 with open(out, "w") as f:
     json.dump(result, f)
 """
@@ -626,8 +627,16 @@ with open(out, "w") as f:
 class _Backend:
     """Calls PEP 517 hooks in a subprocess with the build environment on sys.path."""
 
-    def __init__(self, project: Path, backend: str, backend_path: list[str], env: dict):
+    def __init__(
+        self,
+        project: Path,
+        backend: str,
+        backend_path: list[str],
+        env: dict,
+        config_settings: dict | None = None,
+    ):
         self.project = project
+        self.config_settings = config_settings or {}
         self.backend = backend
         self.env = dict(env)
         paths = [str(project / p) for p in backend_path] + [self.env.get("PYTHONPATH", "")]
@@ -664,15 +673,16 @@ class _Backend:
             )
             try:
                 if hook == "get_requires_for_build_wheel":
-                    return caller.get_requires_for_build_wheel({})
-                return caller.build_wheel(arg, {})
+                    return caller.get_requires_for_build_wheel(self.config_settings)
+                return caller.build_wheel(arg, self.config_settings)
             except pyproject_hooks.BackendUnavailable as e:
                 raise BuildError(f"cannot import the build backend {self.backend!r}: {e}") from None
             except pyproject_hooks.HookMissing as e:
                 raise BuildError(f"the build backend {self.backend!r} has no hook {e}") from None
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "result.json")
-            cmd = [sys.executable, "-c", _HOOK_RUNNER, hook, self.backend, out, arg]
+            config = json.dumps(self.config_settings)
+            cmd = [sys.executable, "-c", _HOOK_RUNNER, hook, self.backend, out, arg, config]
             self._run(cmd, str(self.project))
             with open(out) as f:
                 return json.load(f)
@@ -792,6 +802,20 @@ def rewrite_wheel(source: Path, dest: Path, epoch: int) -> None:
 # --- Main --------------------------------------------------------------------------------
 
 
+def config_settings(pairs: list[str]) -> dict:
+    """PEP 517 config_settings from KEY=VALUE pairs: a repeated key gives a list."""
+    out: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BuildError(f"config setting {pair!r} is not KEY=VALUE")
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value
+    return out
+
+
 def build(args: argparse.Namespace) -> Path:
     """Runs the whole build; returns the wheel written into args.out_dir."""
     # The real path: compilers record it (not a symlinked TMPDIR), so the prefix map must too.
@@ -834,7 +858,7 @@ def build(args: argparse.Namespace) -> Path:
             env[var] = (env.get(var, "") + " " + prefix_map).strip()
         env.setdefault("SOURCE_DATE_EPOCH", "315532800")
         env.setdefault("PYTHONHASHSEED", "0")
-        hooks = _Backend(project, backend, backend_path, env)
+        hooks = _Backend(project, backend, backend_path, env, config_settings(args.config_setting))
 
         extra = hooks.call("get_requires_for_build_wheel") or []
         missing = missing_requirements(list(extra), installed)
@@ -896,6 +920,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="a pre-build patch, applied to the unpacked sdist in the order given",
     )
     p.add_argument("--patch-strip", type=int, default=1, help="like patch -pN (default 1)")
+    p.add_argument(
+        "--config-setting",
+        action="append",
+        default=[],
+        help="KEY=VALUE, a PEP 517 config setting for the backend (repeat a key for a list)",
+    )
     for flag, env, default, what in UNPACK_LIMITS:
         p.add_argument(flag, help=f"most {what} (default: ${env}, else {default})")
     return p.parse_args(argv)

@@ -30,6 +30,32 @@ load(":unpack_limits.bzl", "unpack_limit_flags")
 # 1980-01-01, the earliest time a zip entry can hold.
 _SOURCE_DATE_EPOCH = "315532800"
 
+_ACTION_ENV = {
+    # Compilers and backends look tools up on PATH; nothing else leaks in.
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "PYTHONHASHSEED": "0",
+    "PYTHONNOUSERSITE": "1",
+    "SOURCE_DATE_EPOCH": _SOURCE_DATE_EPOCH,
+    "LC_ALL": "C.UTF-8",
+}
+
+_ENV_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
+def _build_env(ctx):
+    """The user's environment for the build, checked: fixed variables stay fixed."""
+    for name in ctx.attr.env:
+        if not name or name.strip(_ENV_NAME_CHARS) or name[0].isdigit():
+            fail("%s: env of %s: \"%s\" is not an environment variable name (letters, digits, _)" %
+                 (ctx.label, ctx.attr.package, name))
+        if name in _ACTION_ENV or name == "PYTHONPATH" or name.startswith("PIP_"):
+            fail(("%s: env of %s sets %s, which the build fixes (for reproducible wheels) or " +
+                  "drops; set another variable, or use config_settings") % (ctx.label, ctx.attr.package, name))
+    for key in ctx.attr.config_settings:
+        if not key or "=" in key or "%" in key:
+            fail("%s: config_settings of %s: the key \"%s\" may not be empty or hold '=' or '%%'" %
+                 (ctx.label, ctx.attr.package, key))
+    return ctx.attr.env
+
 def _project_root(ctx):
     """The folder of the shallowest pyproject.toml among srcs: the local project's root."""
     if ctx.file.sdist or not ctx.files.srcs:
@@ -70,6 +96,10 @@ def _sdist_build_impl(ctx):
     if ctx.files.patches:
         args.add("--patch-strip", str(ctx.attr.patch_strip))
     args.add_all(unpack_limit_flags(ctx))
+    env = dict(_ACTION_ENV)
+    env.update(_build_env(ctx))
+    for key, values in sorted(ctx.attr.config_settings.items()):
+        args.add_all(values, before_each = "--config-setting", format_each = key + "=%s")
 
     run_py_tool(
         ctx,
@@ -85,14 +115,7 @@ def _sdist_build_impl(ctx):
             python_version,
             origin,
         ),
-        env = {
-            # Compilers and backends look tools up on PATH; nothing else leaks in.
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "PYTHONHASHSEED": "0",
-            "PYTHONNOUSERSITE": "1",
-            "SOURCE_DATE_EPOCH": _SOURCE_DATE_EPOCH,
-            "LC_ALL": "C.UTF-8",
-        },
+        env = env,
         python = toolchains.python,
         exec_group = TARGET_EXEC_GROUP,
         # -S: no site-packages of the interpreter; only the lock's build requirements count.
@@ -109,10 +132,18 @@ action on the same pinned execution platform. The output is a directory that hol
 one wheel, named with the tags the build
 produced (e.g. `nativepkg-1.0.0-cp311-cp311-linux_aarch64.whl`).""",
     attrs = {
+        "config_settings": attr.string_list_dict(
+            doc = "PEP 517 config_settings for the build backend: {\"key\": [\"value\"]}; " +
+                  "a key with several values is passed as a list (docs/overrides.md).",
+        ),
         "deps": attr.label_list(
             providers = [PyWheelsInfo, PyDepsInfo],
             doc = "Build requirements: hub packages whose installed trees (and their " +
                   "dependencies') make up the build environment.",
+        ),
+        "env": attr.string_dict(
+            doc = "Environment variables of the build action, on top of its fixed ones " +
+                  "(docs/overrides.md).",
         ),
         "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
         "patch_strip": attr.int(

@@ -74,4 +74,4 @@ def test_the_workspace_builds_on_the_arm64_worker_and_runs_there(workspace, endp
     out = rbe_example.run_in_arm64_root(workspace.root / "bazel-bin", "apps/app/run")
     assert out.splitlines() == expected_app_lines("aarch64", [])
     tool = rbe_example.run_in_arm64_root(workspace.root / "bazel-bin", "tools/wstool/run")
-    assert "compiled for aarch64" in tool, tool
+    assert tool.splitlines() == ["wstool: 2 + 3 = 5 (compiled for aarch64)"], tool

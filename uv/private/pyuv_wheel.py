@@ -589,12 +589,23 @@ def _check_tree_shape(wheel: str, plan: dict) -> None:
             )
 
 
-def _target(wheel: str, out: Path, dest: str, member: str) -> Path:
-    """The file to write for dest, with its folder created and checked to be inside out."""
+def _target(wheel: str, out: Path, dest: str, member: str, made: set | None = None) -> Path:
+    """The file to write for dest, with its folder created and checked to be inside out.
+
+    made, when given, holds the folders (dest prefixes) already created and checked by this
+    install: a big wheel has thousands of files in hundreds of folders, and each mkdir and
+    realpath costs a system call per path component. A checked folder stays inside out,
+    since the install only ever creates regular files and folders there.
+    """
     target = out.joinpath(*dest.split("/"))
+    folder = dest.rpartition("/")[0]
+    if made is not None and folder in made:
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     if not inside(out, target.parent):
         raise WheelError(f"{wheel}: member {member!r} would be written outside the tree")
+    if made is not None:
+        made.add(folder)
     return target
 
 
@@ -640,10 +651,13 @@ def _copy(wheel: str, zf, info, target: Path, kind: str, algorithm: str) -> tupl
     return checked, record_digest("sha256", sha256.digest()), size
 
 
-def write_member(wheel: str, zf, info, out: Path, dest: str, kind: str, record) -> str:
+def write_member(
+    wheel: str, zf, info, out: Path, dest: str, kind: str, record, made: set | None = None
+) -> str:
     """Copies one member to out/dest, verified against RECORD; returns its installed sha256.
 
-    record is None for the members RECORD cannot hash (RECORD and its signatures).
+    record is None for the members RECORD cannot hash (RECORD and its signatures); made
+    is the install's set of folders already created (see _target).
     """
     if record is None:
         algorithm, want, size = "sha256", None, None
@@ -655,7 +669,7 @@ def write_member(wheel: str, zf, info, out: Path, dest: str, kind: str, record) 
                 f"{wheel}: member {info.filename!r} is {info.file_size} bytes but RECORD says "
                 f"{size}; the wheel is corrupt or was tampered with, fetch or build it again"
             )
-    target = _target(wheel, out, dest, info.filename)
+    target = _target(wheel, out, dest, info.filename, made)
     got, installed, written = _copy(wheel, zf, info, target, kind, algorithm)
     if want is not None and (got != want or (size is not None and written != size)):
         raise WheelError(
@@ -777,16 +791,17 @@ def install(
 
         out.mkdir(parents=True, exist_ok=True)
         digests = {}
+        made: set[str] = set()
         for dest in sorted(plan):
             member, kind, info, hashed = plan[dest]
             if kind == "installer":
-                target = _target(wheel, out, dest, member)
+                target = _target(wheel, out, dest, member, made)
                 target.write_bytes(INSTALLER)
                 target.chmod(0o644)
                 digests[dest] = record_digest("sha256", hashlib.sha256(INSTALLER).digest())
             else:
                 digests[dest] = write_member(
-                    wheel, zf, info, out, dest, kind, record if hashed else None
+                    wheel, zf, info, out, dest, kind, record if hashed else None, made
                 )
         entry_points_name = f"{dist_info}/entry_points.txt"
         entry_points = zf.read(entry_points_name) if entry_points_name in names else None

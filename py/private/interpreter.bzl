@@ -17,6 +17,7 @@ PyInterpreterInfo = provider(
         "interpreter_path": "string: absolute path of an interpreter pre-installed on the " +
                             "machine that runs it, or None.",
         "python_version": "string: major.minor, e.g. \"3.11\".",
+        "python_full_version": "string: major.minor.patch when declared (\"3.11.7\"), else \"\".",
         "implementation_name": "string: sys.implementation.name, e.g. \"cpython\".",
         "exec_compatible_with": "list of Label: constraints of the machines it runs on.",
         "target_compatible_with": "list of Label: constraints of the platforms it serves.",
@@ -36,8 +37,9 @@ def interpreter_executable(info):
 
 def _validate_version(version):
     parts = version.split(".")
-    if len(parts) != 2 or not parts[0].isdigit() or not parts[1].isdigit():
-        fail("python_version must be \"major.minor\" (e.g. \"3.11\"), got \"%s\"" % version)
+    if len(parts) not in (2, 3) or not ("".join(parts)).isdigit() or "" in parts:
+        fail("python_version must be \"major.minor\" (e.g. \"3.11\") or \"major.minor.patch\", got \"%s\"" % version)
+    return parts[0] + "." + parts[1], (version if len(parts) == 3 else "")
 
 def _py_interpreter_impl(ctx):
     has_file = ctx.file.interpreter != None
@@ -49,11 +51,12 @@ def _py_interpreter_impl(ctx):
                          ctx.attr.interpreter_path[1:3] == ":\\"):
         fail("%s: interpreter_path must be absolute, got \"%s\"" %
              (ctx.label, ctx.attr.interpreter_path))
-    _validate_version(ctx.attr.python_version)
+    python_version, full_version = _validate_version(ctx.attr.python_version)
     info = PyInterpreterInfo(
         interpreter = ctx.file.interpreter,
         interpreter_path = ctx.attr.interpreter_path if has_path else None,
-        python_version = ctx.attr.python_version,
+        python_version = python_version,
+        python_full_version = full_version,
         implementation_name = ctx.attr.implementation_name,
         exec_compatible_with = [c.label for c in ctx.attr.exec_constraints],
         target_compatible_with = [c.label for c in ctx.attr.target_constraints],
@@ -85,7 +88,8 @@ py_interpreter = rule(
         ),
         "python_version": attr.string(
             mandatory = True,
-            doc = "major.minor version of the interpreter, e.g. \"3.11\".",
+            doc = "major.minor version of the interpreter, e.g. \"3.11\", or its full release " +
+                  "(\"3.11.7\"), which a hub planned for a release checks.",
         ),
         "target_constraints": attr.label_list(
             doc = "Constraints of the target platforms this interpreter serves.",
@@ -116,7 +120,9 @@ def py_interpreter_toolchain(
 
     Args:
       name: name of the runtime toolchain target; `<name>_exec` is the other one.
-      python_version: major.minor version of the interpreter, e.g. "3.11".
+      python_version: major.minor version of the interpreter, e.g. "3.11", or its full
+        release ("3.11.7"): a hub planned for a full release (its lock picks packages by
+        python_full_version) only accepts an interpreter that declares that release.
       interpreter_path: absolute path of an interpreter pre-installed on the (possibly
         remote) machine that runs it, e.g. "/usr/bin/python3".
       interpreter: label of a hermetic interpreter instead of interpreter_path.

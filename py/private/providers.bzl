@@ -36,7 +36,25 @@ def check_python_version(ctx, info, python):
       python: the PyInterpreterInfo that will run the program.
     """
     wanted = info.python_versions.to_list()
-    others = [v for v in wanted if v != python.python_version]
+
+    # A full release ("3.11.7") when the hub was planned for one: the lock picks some
+    # package by python_full_version within the minor version.
+    full = [v for v in wanted if v.count(".") > 1]
+    others = [v for v in wanted if v.count(".") == 1 and v != python.python_version]
+    interpreter_full = getattr(python, "python_full_version", "")
+    interpreter = ("CPython " + interpreter_full) if interpreter_full else (
+        "declared only as CPython " + python.python_version
+    )
+    for v in full:
+        if v.rsplit(".", 1)[0] != python.python_version:
+            others.append(v)
+        elif v != interpreter_full:
+            fail(("%s: its packages were selected for CPython %s (the hub's python_version, " +
+                  "because the lock picks some package by python_full_version), but the " +
+                  "interpreter for this target platform is %s. Declare the interpreter's full " +
+                  "release (python_version = \"%s.<patch>\" on its py_interpreter_toolchain) and " +
+                  "plan the hub for that same release.") %
+                 (ctx.label, v, interpreter, python.python_version))
     if others:
         fail(("%s: its packages were selected for CPython %s (the hub's python_version " +
               "flag, e.g. --@pypi//:python_version), but the interpreter for this target " +

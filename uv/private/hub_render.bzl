@@ -242,7 +242,7 @@ def _render_root(plan):
             ("name", "python_version"),
             ("build_setting_default", plan["default_python_version"]),
             ("values", plan["python_versions"]),
-        ]),
+        ] + ([("full_versions", plan["python_full_versions"])] if plan.get("python_full_versions") else [])),
         "exports_files([\"packages.bzl\"])\n",
         render_variant_flag(plan),
     ])

@@ -69,7 +69,8 @@ LOCK_ATTRS = {
         doc = "Packages always built from their sdist, even where the lock lists wheels.",
     ),
     "python_version": attr.string(
-        doc = "Default target Python version (\"3.11\"); default: the lowest the lock allows.",
+        doc = "Default target Python version (\"3.11\"), or the full release (\"3.11.7\") when " +
+              "the lock picks packages by python_full_version within it; default: the lowest the lock allows.",
     ),
 }
 

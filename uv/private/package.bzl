@@ -7,7 +7,7 @@ load("//py/private:exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run
 
 # buildifier: disable=bzl-visibility
 load("//py/private:providers.bzl", "PyDepsInfo", "PyWheelsInfo", "merge_deps")
-load(":python_version_flag.bzl", "PythonVersionInfo", "python_version_attr")
+load(":python_version_flag.bzl", "PythonVersionInfo", "python_version_attr", "selected_version")
 load(":target_libc.bzl", "libc_audit_flags", "target_libc_attrs")
 load(":unpack_limits.bzl", "unpack_limit_flags")
 
@@ -69,7 +69,7 @@ def _uv_package_impl(ctx):
             ctx.attr.deps,
             site_packages = site_packages,
             manifests = manifests,
-            python_versions = [ctx.attr.python_version[PythonVersionInfo].version] if whl else [],
+            python_versions = [selected_version(ctx.attr.python_version[PythonVersionInfo])] if whl else [],
         ),
         DefaultInfo(files = wheels, runfiles = runfiles),
         OutputGroupInfo(installed = depset(site_packages + manifests)),

@@ -54,6 +54,7 @@ Labels in "deps", "extras" and "builds" are hub-relative ("//x"); env and marker
 keys are the names of the hub's `_envs` and `_markers` config_settings.
 """
 
+load(":full_version.bzl", "patch_split", "patch_split_message", "split_python_version")
 load(":graph.bzl", "strongly_connected_components")
 load(":markers.bzl", "evaluate_marker", "marker_env", "parse_marker")
 load(":names.bzl", "label_name", "normalize_name", "repo_safe")
@@ -103,7 +104,7 @@ def _environments(python_versions):
             })
     return envs
 
-def _marker_environments(python_versions):
+def _marker_environments(python_versions, full_versions = {}):
     menvs = []
     for py in python_versions:
         for os, cpu in SENTINEL_PLATFORMS:
@@ -114,7 +115,10 @@ def _marker_environments(python_versions):
                     str(Label("@platforms//os:" + os)),
                     str(Label("@platforms//cpu:" + cpu)),
                 ],
-                "env": marker_env(os, cpu, py),
+                "env": marker_env(os, cpu, full_versions.get(py, py)),
+                # Where patch releases of py are told apart (full_version.bzl).
+                "platform": (os, cpu),
+                "full_version": full_versions.get(py, ""),
             })
     return menvs
 
@@ -361,6 +365,28 @@ def _build_deps(ctx, pkg, menv):
         return sorted(["//" + label_name(r) for r in ctx.build_overrides[pkg["name"]]])
     return _dep_labels(ctx.build_group, menv, ctx.marker_cache, ctx.local_names)
 
+def _note_patch_split(ctx, candidates, pkg, menv):
+    """Records the first marker of the choice in menv that patch releases decide, if any.
+
+    Only when menv's minor version has no full version from the hub: the resolution
+    markers of a forked package, and the markers of the chosen entry's dependencies.
+    """
+    if menv["full_version"]:
+        return
+    markers = []
+    if len(candidates) > 1:
+        for c in candidates:
+            markers.extend(c["resolution_markers"])
+    if pkg != None:
+        markers.extend([d["marker"] for d in pkg["dependencies"]])
+        for extra_deps in pkg["optional_dependencies"].values():
+            markers.extend([d["marker"] for d in extra_deps])
+    os, cpu = menv["platform"]
+    for marker in markers:
+        if patch_split(marker, os, cpu, menv["python_version"], menv.get("extras", []), ctx.marker_cache):
+            ctx.patch_splits[candidates[0]["name"] + " " + menv["name"]] = marker
+            return
+
 def _plan_marker_level(ctx, label, candidates):
     """What markers decide, per marker environment: version, dependencies, extras, sdist."""
     version_of = {}
@@ -370,6 +396,7 @@ def _plan_marker_level(ctx, label, candidates):
     for menv in ctx.marker_envs:
         pkg = _pick_entry(ctx, candidates, menv)
         version_of[menv["name"]] = pkg
+        _note_patch_split(ctx, candidates, pkg, menv)
         if pkg == None:
             deps[menv["name"]] = []
             continue
@@ -420,6 +447,13 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
     chosen = {}
     for env in ctx.envs:
         pkg = version_of[env["marker_key"]]
+        split = ctx.patch_splits.get(name + " " + env["marker_key"])
+        if split:
+            whl[env["name"]] = _unavailable_target(
+                unavailable,
+                patch_split_message(name, ctx.lockfile, env["python_version"], split, ctx.hub),
+            )
+            continue
         if pkg == None:
             whl[env["name"]] = _unavailable_target(
                 unavailable,
@@ -576,6 +610,7 @@ def plan_hub(
     Returns:
       The plan (see the module docstring); artifact paths are as the lock writes them.
     """
+    python_version, full_version = split_python_version(python_version, hub, lockfile)
     python_versions = _python_versions(lock["requires_python"])
     if not python_versions:
         fail("%s: requires-python \"%s\" allows none of the Python versions rules_pyuv knows (%s)" %
@@ -611,7 +646,8 @@ def plan_hub(
                 fail("%s: build_dependencies of \"%s\" names \"%s\", which is not in the lock %s" %
                      (hub, pkg_name, req, lockfile))
 
-    marker_envs = _with_variants(_marker_environments(python_versions), variants["variants"], None)
+    full_versions = {python_version: full_version} if full_version else {}
+    marker_envs = _with_variants(_marker_environments(python_versions, full_versions), variants["variants"], None)
     ctx = struct(
         hub = hub,
         lockfile = lockfile,
@@ -629,6 +665,7 @@ def plan_hub(
         build_overrides = overrides,
         reached = _reach_all(lock["packages"], lock.get("conflicts", []), marker_envs, variants["variants"]),
         entry_indexes = _entry_indexes(lock["packages"]),
+        patch_splits = {},
     )
     for name in ctx.no_binary:
         if name not in by_name:
@@ -645,6 +682,7 @@ def plan_hub(
         "envs": [{k: e[k] for k in _ENV_KEYS if k in e} for e in envs],
         "marker_envs": [{k: m[k] for k in _ENV_KEYS if k in m} for m in marker_envs],
         "variants": variants,
+        "python_full_versions": full_versions,
         "packages": packages,
         "artifacts": [ctx.artifacts[k] for k in sorted(ctx.artifacts)],
         "workspace": plan_members(workspace, lock, marker_envs, hub) if workspace else {"members": [], "root": ""},

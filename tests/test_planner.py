@@ -100,7 +100,34 @@ def test_unknown_source_kind(lock):
         lock.parse_lock(text, "//:uv.lock")
 
 
-def test_git_source_becomes_a_clear_unavailable_target(planner, lock):
+def test_git_source_is_built_from_its_locked_commit(planner, lock):
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    value = f"https://example.invalid/repo?subdirectory=py%2Fpkg&tag=v1.0#{commit}"
+    text = _lock_text(
+        f"""
+        [[package]]
+        name = "git.pkg"
+        version = "1.0"
+        source = {{ git = "{value}" }}
+        """
+    )
+    plan = _plan(planner, lock, text)
+    pkg = _pkg(plan, "git_pkg")
+    assert set(pkg["whl"].values()) == {":_build_1_0"}
+    (build,) = pkg["builds"]
+    # setuptools-scm cannot see the history: the locked version is handed to it.
+    assert build["env"] == {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GIT_PKG": "1.0"}
+    (artifact,) = plan["artifacts"]
+    assert build["sdist"] == "@%s//:file" % artifact["repo"]
+    assert artifact["kind"] == "git"
+    assert artifact["git"] == value
+    assert artifact["filename"] == "git_pkg-1.0.tar.gz"
+    assert artifact["sha256"] == ""  # the commit id pins it
+    repositories = StarlarkEnv(REPO_ROOT).load("//uv/private:hub_render.bzl").render_install_deps(plan)
+    assert '"kind": "git"' in repositories
+
+
+def test_git_source_without_a_commit_fails_at_planning(planner, lock):
     text = _lock_text(
         """
         [[package]]
@@ -109,13 +136,8 @@ def test_git_source_becomes_a_clear_unavailable_target(planner, lock):
         source = { git = "https://example.invalid/repo?rev=main#0123456789abcdef" }
         """
     )
-    plan = _plan(planner, lock, text)
-    pkg = _pkg(plan, "gitpkg")
-    messages = {u["message"] for u in pkg["unavailable"]}
-    assert len(messages) == 1
-    assert "git sources are not supported yet" in messages.pop()
-    assert set(pkg["whl"].values()) == {":_unavailable_0"}
-    assert plan["artifacts"] == []
+    with pytest.raises(StarlarkFail, match=r"gitpkg 1.0 from //:uv.lock: .* has no full commit id"):
+        _plan(planner, lock, text)
 
 
 def test_package_without_hash_fails_at_planning(planner, lock):

@@ -4,7 +4,7 @@ Thin glue: it reads the tags, plans each lock with the same code as the WORKSPAC
 and declares the artifact repositories and the hub, which renders the plan.
 """
 
-load(":artifact.bzl", "uv_artifact", "uv_artifact_kwargs")
+load(":artifact_repos.bzl", "declare_artifact_repository")
 load(":hub_repo.bzl", "hub_plan_attr", "uv_hub")
 load(":lock_attrs.bzl", "LOCK_ATTRS", "plan_lock")
 load(":uv_tool_extension.bzl", "declare_uv_tool", "uv_tool_tag")
@@ -37,9 +37,13 @@ def _uv_impl(module_ctx):
                 fail(("rules_pyuv: uv.lock(name = \"%s\") of module %s has patches; only the " +
                       "root module may patch packages (its labels name the main repository)") %
                      (tag.name, mod.name))
+            if not mod.is_root and (tag.replace or [d for ds in tag.extra_deps.values() for d in ds if d.startswith(("//", "@"))]):
+                fail(("rules_pyuv: uv.lock(name = \"%s\") of module %s replaces packages or adds " +
+                      "targets to them; only the root module may (its labels name the main repository)") %
+                     (tag.name, mod.name))
             plan = plan_lock(module_ctx, tag, tag.name)
             for artifact in plan["artifacts"]:
-                uv_artifact(**uv_artifact_kwargs(artifact, tag))
+                declare_artifact_repository(artifact, tag)
             uv_hub(name = tag.name, hub_name = tag.name, plan = hub_plan_attr(plan))
 
     # The pinned uv (@rules_pyuv//uv:uv, uv_lock_test), fetched only when used.

@@ -7,6 +7,7 @@ arguments from uv_artifact_kwargs (artifact.bzl).
 
 load(":explain_render.bzl", "add_explain_data")
 load(":lock.bzl", "parse_lock")
+load(":overrides.bzl", "OVERRIDE_ATTRS", "override_settings")
 load(":patches.bzl", "PATCH_ATTRS", "add_patches")
 load(":planner.bzl", "plan_hub")
 load(":workspace.bzl", "resolve_workspace")
@@ -75,6 +76,7 @@ LOCK_ATTRS = {
 }
 
 LOCK_ATTRS.update(PATCH_ATTRS)
+LOCK_ATTRS.update(OVERRIDE_ATTRS)
 
 def _normalize(path):
     """Resolves "." and ".." of an absolute path textually; None if it climbs above the root."""
@@ -162,6 +164,7 @@ def plan_lock(ctx, attrs, hub):
         build_dependencies = attrs.build_dependencies,
         console_scripts = attrs.console_scripts,
         workspace = workspace,
+        package_overrides = override_settings(attrs),
     )
     for artifact in plan["artifacts"]:
         if artifact["path"]:

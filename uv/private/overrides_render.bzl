@@ -49,10 +49,11 @@ def render_build_settings(build):
       A list of (name, value) arguments.
     """
     out = []
-    if build.get("config_settings"):
-        out.append(("config_settings", build["config_settings"]))
-    if build.get("env"):
-        out.append(("env", build["env"]))
+    for key in ("config_settings", "env"):
+        values = build.get(key)
+        if values:
+            # Sorted: the plan reaches bzlmod's hub through JSON, which may reorder keys.
+            out.append((key, {k: values[k] for k in sorted(values)}))
     return out
 
 def render_replaced(header, pkg, select_extras):

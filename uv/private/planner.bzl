@@ -55,9 +55,11 @@ keys are the names of the hub's `_envs` and `_markers` config_settings.
 """
 
 load(":full_version.bzl", "patch_split", "patch_split_message", "split_python_version")
+load(":git_source.bzl", "sdist_stem", "uv_git_source_kwargs")
 load(":graph.bzl", "strongly_connected_components")
 load(":markers.bzl", "evaluate_marker", "marker_env", "parse_marker")
 load(":names.bzl", "label_name", "normalize_name", "repo_safe")
+load(":overrides.bzl", "apply_overrides")
 load(":pep440.bzl", "version_satisfies")
 load(":target_envs.bzl", "PYTHON_VERSIONS", "env_name", "marker_key", "platform_variants", SENTINEL_PLATFORMS = "TARGET_PLATFORMS")
 load(":variants.bzl", "plan_variants", "reach_entries")
@@ -205,7 +207,7 @@ def _reach_all(packages, conflicts, marker_envs, variants):
 
 def _artifact_key(artifact):
     # Two lock entries are one file only when every field that locates or checks it agrees.
-    return json.encode([artifact["filename"], artifact["url"], artifact["path"], artifact["sha256"]])
+    return json.encode([artifact["filename"], artifact["url"], artifact["path"], artifact["sha256"], artifact.get("git", "")])
 
 def _artifact_repo_names(hub, lockfile, packages):
     """Names one repository per distinct artifact file of the lock.
@@ -278,10 +280,34 @@ def _python_of(env):
 
 def _unsupported_source(pkg):
     kind = pkg["source"]["kind"]
-    if kind in ("git", "directory"):
+    if kind == "directory":
         return ("%s sources are not supported yet; build a wheel of it and lock it from an " +
                 "index, a URL or a path") % kind
     return None
+
+def _with_git_sdist(pkg):
+    """A git package with its source as an sdist: the archive its uv_git_source makes."""
+    if pkg["source"]["kind"] != "git":
+        return pkg
+    pkg = dict(pkg)
+    pkg["sdist"] = {
+        "filename": sdist_stem(pkg["name"], pkg["version"]) + ".tar.gz",
+        "git": pkg["source"]["value"],
+        "path": "",
+        "sha256": "",
+        "size": None,
+        "url": "",
+    }
+    return pkg
+
+def _build_env(pkg):
+    """Environment of a package's sdist build that the lock implies."""
+    if pkg["source"]["kind"] != "git":
+        return {}
+
+    # The archive has no .git, so setuptools-scm could not read the version from history.
+    scm_name = "".join([c if c.isalnum() else "_" for c in pkg["name"].upper().elems()])
+    return {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_" + scm_name: pkg["version"]}
 
 def _choose_artifact(ctx, pkg, parsed_wheels, env):
     """Returns ("wheel", artifact), ("sdist", artifact) or ("unavailable", reason).
@@ -332,9 +358,30 @@ def _artifact_spec(ctx, pkg, artifact):
         # uv writes one of them; taking either silently would hide an edited lock.
         fail(("%s names both a url (%s) and a path (%s); uv writes one of them. Re-lock " +
               "(`uv lock`) or keep only the one you mean") % (what, artifact["url"], artifact["path"]))
+    source = pkg["source"]
+    if artifact.get("git"):
+        # The commit id pins the source; uv_git_source checks it (no sha256 to compare).
+        _, error = uv_git_source_kwargs(repo, pkg["name"], pkg["version"], artifact["git"], ctx.lockfile)
+        if error:
+            fail(error)
+        ctx.artifacts[repo] = {
+            "repo": repo,
+            "kind": "git",
+            "git": artifact["git"],
+            "filename": artifact["filename"],
+            "url": "",
+            "path": "",
+            "sha256": "",
+            "package": pkg["name"],
+            "version": pkg["version"],
+            "registry": "",
+            "lockfile": ctx.lockfile,
+        }
+        label = "@%s//:file" % repo
+        ctx.artifact_labels[key] = label
+        return label
     if not artifact["sha256"] and not artifact["path"]:
         fail("%s has no sha256 hash; rules_pyuv only downloads hashed files" % what)
-    source = pkg["source"]
     ctx.artifacts[repo] = {
         "repo": repo,
         "filename": artifact["filename"],
@@ -497,6 +544,7 @@ def _plan_builds(ctx, label, builds):
             "version": pkg["version"],
             "sdist": "" if pkg["name"] in ctx.local_sources else _artifact_spec(ctx, pkg, pkg["sdist"]),
             "srcs": [ctx.local_sources[pkg["name"]]["target"]] if pkg["name"] in ctx.local_sources else [],
+            "env": _build_env(pkg),
             "deps": {
                 m["name"]: [dep for dep in _build_deps(ctx, pkg, m) if dep != "//" + label]
                 for m in ctx.marker_envs
@@ -587,7 +635,8 @@ def plan_hub(
         build_dependency_group = "build",
         build_dependencies = {},
         console_scripts = {},
-        workspace = None):
+        workspace = None,
+        package_overrides = None):
     """Plans the hub repository and the artifact repositories of one lock.
 
     Args:
@@ -606,6 +655,7 @@ def plan_hub(
       workspace: the lock's workspace members and local sources with their Bazel
         targets (resolve_workspace in workspace.bzl); None treats every local package
         as a member.
+      package_overrides: override_settings() of the front door (overrides.bzl), or None.
 
     Returns:
       The plan (see the module docstring); artifact paths are as the lock writes them.
@@ -628,7 +678,8 @@ def plan_hub(
     by_name = {}
     local_names = {}
     members = {m["name"]: m for m in workspace["members"]} if workspace else None
-    for pkg in lock["packages"]:
+    lock_packages = [_with_git_sdist(p) for p in lock["packages"]]
+    for pkg in lock_packages:
         if pkg["local"] and (members == None or pkg["name"] in members):
             local_names[pkg["name"]] = True
         else:
@@ -660,7 +711,7 @@ def plan_hub(
         local_sources = {s["name"]: s for s in workspace["local_sources"]} if workspace else {},
         artifacts = {},
         artifact_labels = {},
-        repo_names = _artifact_repo_names(hub, lockfile, lock["packages"]),
+        repo_names = _artifact_repo_names(hub, lockfile, lock_packages),
         build_group = group_deps,
         build_overrides = overrides,
         reached = _reach_all(lock["packages"], lock.get("conflicts", []), marker_envs, variants["variants"]),
@@ -672,8 +723,9 @@ def plan_hub(
             fail("%s: no_binary_packages names \"%s\", which is not in the lock %s" %
                  (hub, name, lockfile))
     packages = [_plan_package(ctx, name, by_name[name]) for name in sorted(by_name)]
-    _break_cycles(packages)
     _add_console_scripts(packages, console_scripts, hub, lockfile)
+    apply_overrides(packages, envs, package_overrides, hub, lockfile)
+    _break_cycles(packages)
     return {
         "hub": hub,
         "lockfile": lockfile,

@@ -99,7 +99,8 @@ def _sdist_build_impl(ctx):
     env = dict(_ACTION_ENV)
     env.update(_build_env(ctx))
     for key, values in sorted(ctx.attr.config_settings.items()):
-        args.add_all(values, before_each = "--config-setting", format_each = key + "=%s")
+        # One argument: a value like "--mode=fast" must not read as an option.
+        args.add_all(values, format_each = "--config-setting=" + key + "=%s")
 
     run_py_tool(
         ctx,

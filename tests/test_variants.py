@@ -158,3 +158,19 @@ def test_a_malformed_full_release_is_refused(planner, lock, lock_project, bad):
     model = lock.parse_lock(lock_project(["purepkg>=1.0"]).read_text(), "//:uv.lock")
     with pytest.raises(StarlarkFail, match=r"python_version|not one the lock"):
         planner.plan_hub(model, "pypi", "//:uv.lock", python_version=bad)
+
+
+def test_conflicting_dependency_groups_are_variants_too(planner, lock, tmp_path, uv_cache_dir):
+    with variant_project(tmp_path, uv_cache_dir, conflict="group") as project:
+        text = project.lock.read_text()
+    assert "extra == 'group-3-app-cpu'" in text
+    model = lock.parse_lock(text, "//:uv.lock")
+    plan = planner.plan_hub(model, "pypi", "//:uv.lock", python_version="3.11")
+    variants = {v["name"]: v for v in plan["variants"]["variants"]}
+    assert variants["cpu"]["extras"] == ["group-3-app-cpu"]
+    assert variants["gpu"]["items"] == ['dependency group "gpu" of app']
+    versions = _pkg(plan, "accelnative")["versions"]
+    assert versions["cp311_linux_x86_64__cpu"] == "1.0.0+cpu"
+    assert versions["cp311_linux_x86_64__gpu"] == "1.0.0+cu121"
+    whl = _pkg(plan, "torchy")["whl"]
+    assert len({whl[f"cp311_linux_x86_64_glibc_2_17__{v}"] for v in variants}) == 3

@@ -91,7 +91,7 @@ def test_a_package_only_one_side_uses_needs_a_variant(ws):
     proc = ws.run("build", "//:show", check=False)
     assert proc.returncode != 0
     assert "accelnative is not part of the resolution" in proc.stderr
-    assert 'variant "none"' in proc.stderr
+    assert 'The build\'s variant is "none"' in proc.stderr
     assert "--@pypi//:variant=cpu" in proc.stderr
 
 
@@ -107,3 +107,9 @@ def test_an_unknown_variant_fails_at_analysis_naming_the_choices(ws):
     assert proc.returncode != 0
     assert '"tpu" is not a variant of the lock //:uv.lock' in proc.stderr
     assert 'cpu (extra "cpu" of app) | gpu (extra "gpu" of app)' in proc.stderr
+
+
+def test_explain_shows_what_the_variant_selects(ws):
+    out = ws.run("run", "@pypi//:explain", "--@pypi//:variant=gpu").stdout
+    assert "variant gpu" in out
+    assert "accelnative 1.0.0+cu121: wheel" in out

@@ -43,8 +43,13 @@ class VariantProject:
 
 
 @contextlib.contextmanager
-def variant_project(base: Path, cache_dir: Path) -> Iterator[VariantProject]:
-    """Builds the packages, serves the three indexes and locks ``app``; stops them after."""
+def variant_project(
+    base: Path, cache_dir: Path, conflict: str = "extra"
+) -> Iterator[VariantProject]:
+    """Builds the packages, serves the three indexes and locks ``app``; stops them after.
+
+    ``conflict="group"`` declares ``cpu`` and ``gpu`` as dependency groups, not extras.
+    """
     main = base / "main-files"
     main_files = [
         build_wheel(
@@ -58,30 +63,29 @@ def variant_project(base: Path, cache_dir: Path) -> Iterator[VariantProject]:
         build_wheel(main, "consumer", "1.0.0", requires_dist=["torchy>=1.0"]),
         build_wheel(main, "torchy", "1.0.0", files=_kind("torchy", "default")),
     ]
-    side = {
-        kind: [build_wheel(base / f"{kind}-files", "torchy", "1.0.0", files=_kind("torchy", kind))]
-        for kind in ("cpu", "gpu")
+    sides = ("cpu", "gpu")
+    side_files = {
+        side: [build_wheel(base / f"{side}-files", "torchy", "1.0.0", files=_kind("torchy", side))]
+        for side in sides
     }
+    requirements = {side: [f"accel[{side}]", "torchy==1.0.0"] for side in sides}
     indexes: dict[str, PackageIndex] = {}
     try:
         indexes["main"] = PackageIndex(main_files + seed_wheels()).start()
-        for kind, files in side.items():
-            indexes[kind] = PackageIndex(files).start()
+        for side, files in side_files.items():
+            indexes[side] = PackageIndex(files).start()
         project = make_project(
             base / "project",
             "app",
             ["consumer"],
-            optional_dependencies={
-                "cpu": ["accel[cpu]", "torchy==1.0.0"],
-                "gpu": ["accel[gpu]", "torchy==1.0.0"],
-            },
+            optional_dependencies=requirements if conflict == "extra" else None,
+            groups=requirements if conflict == "group" else None,
             extra_uv_config={
-                "conflicts": [[{"extra": "cpu"}, {"extra": "gpu"}]],
+                "conflicts": [[{conflict: side} for side in sides]],
                 "index": [
-                    {"name": kind, "url": indexes[kind].url, "explicit": True}
-                    for kind in ("cpu", "gpu")
+                    {"name": side, "url": indexes[side].url, "explicit": True} for side in sides
                 ],
-                "sources": {"torchy": [{"index": kind, "extra": kind} for kind in ("cpu", "gpu")]},
+                "sources": {"torchy": [{"index": side, conflict: side} for side in sides]},
             },
         )
         lock = uv_lock(project, indexes["main"].url, cache_dir=cache_dir)

@@ -29,23 +29,31 @@ def _variants():
     return {v["name"]: v for v in platform_variants()}
 
 def _describe_env(env, variants):
-    variant = variants.get(env["name"][len(python_tag(env["python_version"])) + 1:])
+    name, suffix = env["name"], ""
+    if "variant" in env:
+        # Planned once per variant of the lock's conflicts: "<env>__<variant>" (variants.bzl).
+        name, _, suffix = name.rpartition("__")
+        suffix = "__" + suffix
+    variant = variants.get(name[len(python_tag(env["python_version"])) + 1:])
     if variant == None:
-        return struct(text = "CPython %s" % env["python_version"], os = "", cpu = "")
+        return struct(text = "CPython %s" % env["python_version"], os = "", cpu = "", suffix = suffix)
     words = [variant["os"], variant["cpu"]]
     if variant["libc"]:
         words += [variant["libc"], variant["libc_version"]]
     if variant["macos_version"]:
         words += ["macOS", variant["macos_version"]]
+    if "variant" in env:
+        words += ["variant", env["variant"]]
     return struct(
         text = "CPython %s, %s" % (env["python_version"], " ".join(words)),
         os = variant["os"],
         cpu = variant["cpu"],
+        suffix = suffix,
     )
 
 def _line(pkg, env, facts, files):
     label = pkg["whl"].get(env["name"], "")
-    version = pkg.get("versions", {}).get(marker_key(env["python_version"], facts.os, facts.cpu), "")
+    version = pkg.get("versions", {}).get(marker_key(env["python_version"], facts.os, facts.cpu) + facts.suffix, "")
     who = pkg["name"] + (" " + version if version else "")
     if label.startswith(":_unavailable"):
         messages = {":" + u["name"]: u["message"] for u in pkg["unavailable"]}

@@ -474,8 +474,9 @@ def _variant_hint(ctx, env, version_of):
             using[m["variant"]] = True
     if not using:
         return ""
-    return (" and variant \"%s\"; it is locked for variant %s (tool.uv.conflicts): choose one " +
-            "with --@%s//:variant=%s") % (env["variant"], " and ".join(sorted(using)), ctx.hub, sorted(using)[0])
+    return (". The build's variant is \"%s\" (--@%s//:variant), and the lock uses it only with " +
+            "%s of its conflicting extras or groups (tool.uv.conflicts): choose one, e.g. " +
+            "--@%s//:variant=%s") % (env["variant"], ctx.hub, " or ".join(sorted(using)), ctx.hub, sorted(using)[0])
 
 def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
     """The artifact per full environment: a wheel, a build or an unavailable target.

@@ -8,6 +8,11 @@ Actions name their exec group explicitly: with Bazel 7+'s automatic exec groups 
 that runs a toolchain's tool must name its exec group or toolchain, and
 ctx.actions.run(toolchain = ...) does not exist in Bazel 4.2, while exec_group = ... works
 in both. For the py_tools group any execution platform with a Python interpreter will do.
+
+An action may also run its tool as a Bazel persistent worker (worker.py beside this file):
+the command line is then `python -S worker.py tool.py @params`, which runs the tool once
+wherever workers are not used (remote execution, --strategy=...=sandboxed) and lets Bazel's
+worker strategy keep one interpreter per tool that serves many actions in process.
 """
 
 load(":interpreter.bzl", "PY_EXEC_TOOLCHAIN_TYPE", "interpreter_executable")
@@ -17,15 +22,16 @@ PY_TOOLS_EXEC_GROUP = "py_tools"
 PyActionToolInfo = provider(
     doc = "A Python script run inside actions, with the modules it imports.",
     fields = {
-        "files": "depset of File: the script and its modules (all inputs of the action).",
+        "files": "depset of File: the script, its modules and worker.py (all inputs of the action).",
         "main": "File: the script the interpreter runs.",
+        "worker": "File: worker.py, which runs main as a persistent worker or once.",
     },
 )
 
 def _py_action_tool_impl(ctx):
-    files = depset([ctx.file.main] + ctx.files.srcs)
+    files = depset([ctx.file.main, ctx.file._worker] + ctx.files.srcs)
     return [
-        PyActionToolInfo(main = ctx.file.main, files = files),
+        PyActionToolInfo(main = ctx.file.main, files = files, worker = ctx.file._worker),
         DefaultInfo(files = files),
     ]
 
@@ -42,6 +48,10 @@ py_action_tool = rule(
         "srcs": attr.label_list(
             allow_files = [".py"],
             doc = "Modules the script imports; they must sit in the script's folder.",
+        ),
+        "_worker": attr.label(
+            default = Label("//py/private:worker.py"),
+            allow_single_file = True,
         ),
     },
     provides = [PyActionToolInfo],
@@ -88,7 +98,8 @@ def run_py_tool(
         env = {},
         python = None,
         exec_group = PY_TOOLS_EXEC_GROUP,
-        python_flags = []):
+        python_flags = [],
+        worker = False):
     """Runs a py_action_tool with an exec interpreter: `python [flags] tool.py arguments...`.
 
     Args:
@@ -105,6 +116,9 @@ def run_py_tool(
       exec_group: the exec group the action runs in; python must have been resolved for
         it (py_tools by default).
       python_flags: further interpreter options before the script (-S is always given).
+      worker: run the tool through worker.py with its arguments in a params file, so that
+        Bazel may run it as a persistent worker (the tool's main(argv) is then called in a
+        long-lived process); arguments must then be strings.
     """
     if python == None:
         python = py_tools_interpreter(ctx)
@@ -117,15 +131,41 @@ def run_py_tool(
         transitive = [info.files]
     action_env = {"PYTHONDONTWRITEBYTECODE": "1"}
     action_env.update(env)
+
+    # -S: the tools use the standard library only, and no .pth hook or sitecustomize
+    # of the interpreter's site-packages may run inside a build action.
+    command = ["-S"] + python_flags
+    tools = []
+    requirements = {}
+    if worker:
+        for arg in arguments:
+            if type(arg) != "string":
+                fail("run_py_tool(worker = True) takes string arguments, got %s" % type(arg))
+        params = ctx.actions.args()
+        params.add_all(arguments)
+
+        # Workers need the arguments in a flag file; Bazel sends its lines as the request.
+        params.use_param_file("@%s", use_always = True)
+        params.set_param_file_format("multiline")
+        command = command + [info.worker.path, info.main.path, params]
+
+        # As the spawn's tools the scripts are part of the worker's key (editing them starts
+        # a new worker), and the worker strategy refuses a spawn without tools. Bazel 4.2
+        # counts only executables' files as tools, not plain Files given in `tools`, hence
+        # the target's files_to_run.
+        tools = [tool[DefaultInfo].files_to_run]
+        requirements["supports-workers"] = "1"
+    else:
+        command = command + [info.main.path] + arguments
     ctx.actions.run(
         executable = interpreter_executable(python),
-        # -S: the tools use the standard library only, and no .pth hook or sitecustomize
-        # of the interpreter's site-packages may run inside a build action.
-        arguments = ["-S"] + python_flags + [info.main.path] + arguments,
+        arguments = command,
         inputs = depset(direct, transitive = transitive),
+        tools = tools,
         outputs = outputs,
         mnemonic = mnemonic,
         progress_message = progress_message,
         env = action_env,
         exec_group = exec_group,
+        execution_requirements = requirements,
     )

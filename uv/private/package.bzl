@@ -43,6 +43,9 @@ def _install(ctx, whl):
         mnemonic = "PyWheelInstall",
         progress_message = "Installing %s (%s)" % (ctx.attr.package, whl.basename),
         env = {"PYTHONHASHSEED": "0"},
+        # A persistent worker where Bazel runs workers (docs/performance.md); one run of
+        # the tool elsewhere, e.g. remotely or with --strategy=PyWheelInstall=sandboxed.
+        worker = True,
     )
     return site, manifest
 

@@ -22,6 +22,10 @@ The plan:
       "envs": [{"name": "cp311_linux_x86_64_glibc_2_17", "python_version": "3.11",
                 "constraint_values": [label, ...]}, ...],    # full environments
       "marker_envs": [same keys, named like "cp311_linux_x86_64"], # os x cpu x Python
+      # With tool.uv.conflicts, every env and marker env once per variant, named
+      # "<env>__<variant>" and holding "variant" (the //:variant flag's value):
+      "variants": {"variants": [...], "sets": [...]},   # variants.bzl; empty without
+      "python_full_versions": {"3.11": "3.11.7"},        # a hub planned for a release
       "packages": [package, ...],                 # sorted by name
       "artifacts": [artifact, ...],               # sorted by repo
     }

@@ -72,7 +72,12 @@ def test_bzlmod_hub_matches_the_workspace_rule_and_declares_git_sources(env, loc
     uv_lock = env.load("@rules_pyuv//uv:repositories.bzl").uv_lock
     attrs = {k: v for k, v in TAG.items() if k != "name"}
     workspace_files = env.run_repository_rule(uv_lock, name="pypi", attrs=attrs, files=files)
-    for path in ("purepkg/BUILD.bazel", "platpkg/BUILD.bazel", "markerpkg/BUILD.bazel", "gitpkg/BUILD.bazel"):
+    for path in (
+        "purepkg/BUILD.bazel",
+        "platpkg/BUILD.bazel",
+        "markerpkg/BUILD.bazel",
+        "gitpkg/BUILD.bazel",
+    ):
         assert bzlmod_files[path] == workspace_files[path], path
     assert 'actual = "@//third_party/purepkg"' in bzlmod_files["purepkg/BUILD.bazel"]
     assert 'actual = "@//shim"' in bzlmod_files["platpkg/BUILD.bazel"]
@@ -89,11 +94,17 @@ def test_bzlmod_hub_matches_the_workspace_rule_and_declares_git_sources(env, loc
 def test_only_the_root_module_may_name_its_targets(env, lock):
     tag = {"name": "lib_pypi", "lockfile": "//:uv.lock", "replace": {"purepkg": "//x"}}
     modules = [FakeModule("app", is_root=True), FakeModule("lib", tags={"lock": [tag]})]
-    with pytest.raises(StarlarkFail, match=r"of module lib replaces packages .* only the root module"):
+    with pytest.raises(
+        StarlarkFail, match=r"of module lib replaces packages .* only the root module"
+    ):
         _run_uv(env, modules, {"@lib//:uv.lock": lock["text"]})
 
 
 def test_typos_fail_naming_the_attribute_and_the_package(env, lock):
     tag = {"name": "pypi", "lockfile": "//:uv.lock", "extra_deps": {"purepkgg": ["platpkg"]}}
     with pytest.raises(StarlarkFail, match=r'hub "pypi": extra_deps names package "purepkgg"'):
-        _run_uv(env, [FakeModule("app", is_root=True, tags={"lock": [tag]})], {"//:uv.lock": lock["text"]})
+        _run_uv(
+            env,
+            [FakeModule("app", is_root=True, tags={"lock": [tag]})],
+            {"//:uv.lock": lock["text"]},
+        )

@@ -64,20 +64,27 @@ register_toolchains("@python_host//:all")
 
 # Hubs with one mistake each; fetched only when a test names them.
 MISTAKES = {
-    "typo_package": ('extra_deps = {"nosuchpkg": ["purepkg"]}', 'extra_deps names package "nosuchpkg"'),
+    "typo_package": (
+        'extra_deps = {"nosuchpkg": ["purepkg"]}',
+        'extra_deps names package "nosuchpkg"',
+    ),
     "typo_dep": (
         'exclude_deps = {"markerpkg": ["platpkg"]}',
         'exclude_deps of package "markerpkg": "platpkg" is not one of its locked dependencies',
     ),
     "typo_extra": (
         'extra_deps = {"purepkg": ["nosuchdep"]}',
-        'extra_deps of package "purepkg": "nosuchdep" is neither a locked package nor an absolute label',
+        'extra_deps of package "purepkg": "nosuchdep" is neither a locked package nor an '
+        "absolute label",
     ),
     "relative_label": (
         'replace = {"purepkg": ":mine"}',
         'replace of package "purepkg": ":mine" is a relative label',
     ),
-    "typo_no_build": ('no_build_packages = ["nativepkgg"]', 'no_build_packages names package "nativepkgg"'),
+    "typo_no_build": (
+        'no_build_packages = ["nativepkgg"]',
+        'no_build_packages names package "nativepkgg"',
+    ),
     "fixed_env": (
         'sdist_build_env = {"gitpkg": ["SOURCE_DATE_EPOCH=1"]}',
         'sdist_build_env of package "gitpkg": SOURCE_DATE_EPOCH is fixed',
@@ -232,7 +239,7 @@ def test_no_build_for_the_whole_hub_lists_everything_that_would_need_building(ws
     proc = ws.run("build", "--nobuild", "@strict//gitpkg", check=False)
     assert proc.returncode != 0
     err = proc.stderr
-    assert 'gitpkg 1.2.0 has no wheel for linux' in err, err
+    assert "gitpkg 1.2.0 has no wheel for linux" in err, err
     assert "(no_build = True)" in err, err
     assert "would need building for this platform: gitpkg 1.2.0, nativepkg 1.0.0." in err, err
     assert 'set no_build = False on hub "strict"' in err, err

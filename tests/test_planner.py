@@ -118,12 +118,13 @@ def test_git_source_is_built_from_its_locked_commit(planner, lock):
     # setuptools-scm cannot see the history: the locked version is handed to it.
     assert build["env"] == {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_GIT_PKG": "1.0"}
     (artifact,) = plan["artifacts"]
-    assert build["sdist"] == "@%s//:file" % artifact["repo"]
+    assert build["sdist"] == f"@{artifact['repo']}//:file"
     assert artifact["kind"] == "git"
     assert artifact["git"] == value
     assert artifact["filename"] == "git_pkg-1.0.tar.gz"
     assert artifact["sha256"] == ""  # the commit id pins it
-    repositories = StarlarkEnv(REPO_ROOT).load("//uv/private:hub_render.bzl").render_install_deps(plan)
+    render = StarlarkEnv(REPO_ROOT).load("//uv/private:hub_render.bzl")
+    repositories = render.render_install_deps(plan)
     assert '"kind": "git"' in repositories
 
 

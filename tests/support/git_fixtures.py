@@ -26,7 +26,7 @@ version = "{version}"
 packages = ["{name}"]
 """
 
-BACKEND = '''\
+BACKEND = """\
 import json
 import os
 
@@ -53,7 +53,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     with open(os.path.join(PACKAGE, "_build_info.py"), "w") as f:
         f.write("BUILD_INFO = %r\\n" % json.dumps(seen, sort_keys=True))
     return _setuptools.build_wheel(wheel_directory, None, metadata_directory)
-'''
+"""
 
 INIT = """\
 import json
@@ -87,9 +87,7 @@ def write_project(repo: Path, name: str, text: str, version: str = "1.2.0") -> N
     (repo / "_backend").mkdir(parents=True, exist_ok=True)
     (repo / name).mkdir(exist_ok=True)
     (repo / "pyproject.toml").write_text(PYPROJECT.format(name=name, version=version))
-    (repo / "_backend" / "recording_backend.py").write_text(
-        BACKEND.replace("PACKAGE", repr(name))
-    )
+    (repo / "_backend" / "recording_backend.py").write_text(BACKEND.replace("PACKAGE", repr(name)))
     (repo / name / "__init__.py").write_text(INIT.format(name=name, text=text))
     (repo / name / "_build_info.py").write_text("BUILD_INFO = '{}'\n")
 

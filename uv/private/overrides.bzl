@@ -203,8 +203,10 @@ def _apply_build_settings(ctx, settings):
 
 def _refusal(ctx, pkg, version, env, others, per_package):
     where = describe_target(env["target"])
-    fix = ("remove \"%s\" from no_build_packages of hub \"%s\"" % (pkg["name"], ctx.hub)) if per_package else \
-        ("set no_build = False on hub \"%s\" (or allow only the packages that need it)" % ctx.hub)
+    if per_package:
+        fix = "remove \"%s\" from no_build_packages of hub \"%s\"" % (pkg["name"], ctx.hub)
+    else:
+        fix = "set no_build = False on hub \"%s\" (or allow only the packages that need it)" % ctx.hub
     return ("%s %s has no wheel for %s, and hub \"%s\" refuses to build it from its sdist " +
             "(%s). Packages that would need building for this platform: %s. Fix: lock " +
             "versions that have wheels for it (e.g. `uv lock --upgrade-package %s`), build for " +

@@ -199,14 +199,37 @@ def test_build_requirements_come_from_the_group_or_the_override(planner, lock, l
         _plan(planner, lock, text, build_dependencies={"nativepkg": ["cython"]})
 
 
-def test_console_scripts_become_hub_targets_unless_the_name_is_taken(planner, lock, lock_project):
+def test_console_scripts_live_in_a_bin_package_by_their_own_names(planner, lock, lock_project):
     text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
-    plan = _plan(planner, lock, text, console_scripts={"Mixed.Case_Pkg": ["mixed-case-hello"]})
-    assert _pkg(plan, "mixed_case_pkg")["scripts"] == ["mixed-case-hello"]
-    with pytest.raises(StarlarkFail, match=r'console script "whl" of purepkg cannot be a target'):
-        _plan(planner, lock, text, console_scripts={"purepkg": ["whl"]})
+    scripts = {"Mixed.Case_Pkg": ["mixed-case-hello", "mixed_case_pkg", "whl", "extra_x"]}
+    plan = _plan(planner, lock, text, console_scripts=scripts)
+    pkg = _pkg(plan, "mixed_case_pkg")
+    # Every script is <label>/bin:<script>, even one named like the package or a hub target.
+    assert pkg["scripts"] == ["extra_x", "mixed-case-hello", "mixed_case_pkg", "whl"]
+    # Only names free in the package's own folder are also <label>:<script>.
+    assert pkg["script_aliases"] == ["mixed-case-hello"]
     with pytest.raises(StarlarkFail, match=r'console_scripts names package "nosuch"'):
         _plan(planner, lock, text, console_scripts={"nosuch": ["x"]})
+    for bad in ("a/b", "a:b", "-x", ".x", "a b", ""):
+        with pytest.raises(StarlarkFail, match=r"console script .* of purepkg cannot be a target"):
+            _plan(planner, lock, text, console_scripts={"purepkg": [bad]})
+    # py_console_script_binary declares <name>_entry_point beside <name>.
+    with pytest.raises(StarlarkFail, match=r'"a" needs that target name for its entry point'):
+        _plan(planner, lock, text, console_scripts={"purepkg": ["a", "a_entry_point"]})
+
+
+def test_console_scripts_render_into_the_bin_package(planner, lock, lock_project, env):
+    text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
+    plan = _plan(planner, lock, text, console_scripts={"purepkg": ["purepkg", "purepkg-hello"]})
+    files = env.load("//uv/private:hub_render.bzl").render_hub(plan)
+    bin_build = files["purepkg/bin/BUILD.bazel"]
+    assert 'name = "purepkg",' in bin_build and 'script = "purepkg",' in bin_build
+    assert 'pkg = "//purepkg:purepkg",' in bin_build
+    pkg_build = files["purepkg/BUILD.bazel"]
+    assert 'actual = "//purepkg/bin:purepkg-hello",' in pkg_build
+    assert '//purepkg/bin:purepkg"' not in pkg_build
+    # Packages without scripts get no bin package.
+    assert "platpkg/bin/BUILD.bazel" not in files
 
 
 def test_only_used_artifacts_get_repositories(planner, lock):

@@ -178,11 +178,12 @@ def _render_package(plan, pkg):
         ("pkg", installed),
         ("tags", ["manual"]),
     ]))
-    for script in pkg["scripts"]:
-        lines.append(_target("py_console_script_binary", [
+
+    # Named scripts live in the `bin` sub-package; those whose name is free here too.
+    for script in pkg["script_aliases"]:
+        lines.append(_target("alias", [
             ("name", script),
-            ("pkg", installed),
-            ("script", script),
+            ("actual", "//%s/bin:%s" % (pkg["label"], script)),
             ("tags", ["manual"]),
         ]))
     for extra in sorted(pkg["extras"]):
@@ -223,6 +224,27 @@ def _flag_values(env):
     if "variant" in env:
         values["//:variant"] = env["variant"]
     return values
+
+def _render_scripts(pkg):
+    """The `<package>/bin` package: one runnable target per console script, by its name.
+
+    No package label holds a "/", so `<package>/bin` never meets a package's folder.
+    """
+    installed = "//%s:%s" % (pkg["label"], "_installed" if pkg["cycle"] else pkg["label"])
+    lines = [
+        _HEADER,
+        render_load(_HUB_RULES, ["py_console_script_binary"]),
+        "\n",
+        "package(default_visibility = [\"//visibility:public\"])\n\n",
+    ]
+    for script in pkg["scripts"]:
+        lines.append(_target("py_console_script_binary", [
+            ("name", script),
+            ("pkg", installed),
+            ("script", script),
+            ("tags", ["manual"]),
+        ]))
+    return "".join(lines).rstrip("\n") + "\n"
 
 def _render_settings(envs, what):
     lines = [
@@ -304,6 +326,8 @@ def render_hub(plan):
         if pkg["label"] + "/BUILD.bazel" in files:
             fail("rules_pyuv: internal error: package %s is also a workspace member" % quote(pkg["name"]))
         files[pkg["label"] + "/BUILD.bazel"] = _render_package(plan, pkg)
+        if pkg["scripts"]:
+            files[pkg["label"] + "/bin/BUILD.bazel"] = _render_scripts(pkg)
     return files
 
 def _render_credential_settings(settings):

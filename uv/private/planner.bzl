@@ -44,7 +44,8 @@ The plan:
       "versions": {marker env: version or ""},
       "cycle": [label, ...],                      # members of its dependency cycle, or []
       "installed_deps": {marker env: [label, ...]},   # only when "cycle" is not empty
-      "scripts": [name, ...],                     # console_scripts given for it
+      "scripts": [name, ...],          # console_scripts given for it: <label>/bin:<name>
+      "script_aliases": [name, ...],   # those also at <label>:<name> (the name is free there)
     }
 
     artifact = {
@@ -577,25 +578,50 @@ def _plan_package(ctx, name, candidates):
         "cycle": [],
     }
 
-# Names the hub's package folders use themselves.
-_RESERVED = ["whl", "sdist", "bin", "_installed"]
+# Target names a package's own folder uses (besides its label, extra_* and _*): a console
+# script of that name lives only in the package's `bin` sub-package.
+_PACKAGE_TARGETS = ["whl", "sdist", "bin", "bin_entry_point"]
+
+# Characters of a console script name the hub writes as a target name.
+_SCRIPT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+_ENTRY_POINT = "_entry_point"
+
+def _script_error(script, scripts):
+    """Why a console script name cannot be a target of `<package>/bin`, or None."""
+    if not script or script.strip(_SCRIPT_CHARS) or script[0] in ".-":
+        return ("it is not a name of letters, digits, \".\", \"-\" and \"_\" starting with " +
+                "a letter, digit or \"_\"")
+    if script.endswith(_ENTRY_POINT) and script[:-len(_ENTRY_POINT)] in scripts:
+        # py_console_script_binary declares <name>_entry_point beside <name>.
+        return "\"%s\" needs that target name for its entry point" % script[:-len(_ENTRY_POINT)]
+    return None
 
 def _add_console_scripts(packages, console_scripts, hub, lockfile):
+    """Sets each package's console scripts: "scripts" and "script_aliases".
+
+    Every script is a target of `<label>/bin`; "script_aliases" are those also reachable
+    as `<label>:<script>`, because that name is free in the package's own folder.
+    """
     by_name = {p["name"]: p for p in packages}
     for p in packages:
         p["scripts"] = []
+        p["script_aliases"] = []
     for name, scripts in console_scripts.items():
         pkg = by_name.get(normalize_name(name))
         if not pkg:
             fail("%s: console_scripts names package \"%s\", which is not in the lock %s" %
                  (hub, name, lockfile))
         for script in scripts:
-            taken = script in _RESERVED or script == pkg["label"] or script.startswith(("extra_", "_"))
-            if taken or "/" in script or ":" in script:
-                fail(("%s: console script \"%s\" of %s cannot be a target name in the hub " +
-                      "(it is taken or not a plain name); use py_console_script_binary instead") %
-                     (hub, script, name))
-        pkg["scripts"] = sorted(scripts)
+            error = _script_error(script, scripts)
+            if error:
+                fail("%s: console script %s of %s cannot be a target name in the hub: %s" %
+                     (hub, json.encode(script), name, error))
+        pkg["scripts"] = sorted({s: None for s in scripts}.keys())
+        pkg["script_aliases"] = [
+            s
+            for s in pkg["scripts"]
+            if s not in _PACKAGE_TARGETS and s != pkg["label"] and not s.startswith(("extra_", "_"))
+        ]
 
 def _package_of(label):
     """"x" for "//x" and "//x:extra_y"."""
@@ -656,7 +682,8 @@ def plan_hub(
       build_dependencies: per-package build requirements that replace the group's, as a
         dict from package name to a list of package names from the lock.
       console_scripts: per-package console script names to expose as
-        @hub//<package>:<script>.
+        @hub//<package>/bin:<script> (and @hub//<package>:<script> where that name is
+        free).
       workspace: the lock's workspace members and local sources with their Bazel
         targets (resolve_workspace in workspace.bzl); None treats every local package
         as a member.

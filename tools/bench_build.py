@@ -385,6 +385,11 @@ def read_profile(path: Path, mnemonics: dict[str, str]) -> Profile:
     return Profile(phases, dict(actions), counts, repositories, critical, spawn_times)
 
 
+# --bazel-flag: further options of every `bazel build` (e.g. to weigh a lever such as
+# --strategy=PyWheelInstall=sandboxed against the default persistent worker).
+EXTRA_BUILD_FLAGS: list[str] = []
+
+
 class Bazel:
     """Bazel 4.2.3 on one fresh output base with a fresh repository cache."""
 
@@ -406,6 +411,7 @@ class Bazel:
             "--curses=no",
             f"--execution_log_json_file={self.log}",
             f"--profile={self.profile}",
+            *EXTRA_BUILD_FLAGS,
         ]
         self.started = False
 
@@ -539,7 +545,15 @@ def main(argv: list[str] | None = None) -> int:
         help="with --real: the requirements to lock (one a line) instead of the default list",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (prints it)")
+    parser.add_argument(
+        "--bazel-flag",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help="an option for every bazel build, e.g. --bazel-flag=--loading_phase_threads=16",
+    )
     args = parser.parse_args(argv)
+    EXTRA_BUILD_FLAGS[:] = args.bazel_flag
     if args.requirements:
         args.real = True
     if not (REPO_ROOT / ".cache" / "bazel4" / "bazelrc").exists():
@@ -560,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
             f"--real {args.requirements or '(default requirements)'}"
             if args.real
             else f"--packages {args.packages} --seed {args.seed}"
-        ),
+        )
+        + "".join(f" --bazel-flag={flag}" for flag in args.bazel_flag),
         flush=True,
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench_build."))

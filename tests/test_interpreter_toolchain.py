@@ -104,7 +104,10 @@ def test_interpreter_given_as_a_label(ws):
     [
         ("both_forms", "set exactly one of interpreter (a label) or interpreter_path"),
         ("relative_path", 'interpreter_path must be absolute, got "bin/python3"'),
-        ("bad_version", 'python_version must be "major.minor" (e.g. "3.11"), got "3"'),
+        (
+            "bad_version",
+            'python_version must be "major.minor" (e.g. "3.11") or "major.minor.patch", got "3"',
+        ),
     ],
 )
 def test_bad_interpreter_declarations_fail_clearly(ws, target, message):

@@ -184,3 +184,22 @@ def test_unknown_tag_attribute_is_rejected_like_bazel(env, lock_text):
         BazelError, match=r"no such attribute 'bogus' in 'lock' tag of module 'app'"
     ):
         _run_uv(env, modules, {"//:uv.lock": lock_text})
+
+
+def test_spellings_come_from_the_project_files_beside_the_lock(env, lock_text):
+    modules = [
+        FakeModule("app", is_root=True, tags={"lock": [{"name": "pypi", "lockfile": "//:uv.lock"}]})
+    ]
+    pyproject = (
+        '[project]\nname = "app"\ndependencies = ["Mixed.Case_Pkg>=0.1"]\n'
+        '[dependency-groups]\ntest = ["PurePkg", {include-group = "x"}]\n'
+        '[tool.uv]\ndev-dependencies = ["mixed_case.pkg"]\n'
+    )
+    files = {"//:uv.lock": lock_text, "//:pyproject.toml": pyproject}
+    plan = json.loads(_run_uv(env, modules, files).repo("pypi").attrs["plan"])
+    folders = {a["folder"] for a in plan["aliases"]}
+    assert folders == {"Mixed.Case_Pkg", "mixed_case.pkg", "mixed-case-pkg"}
+    assert [h["folder"] for h in plan["case_hints"]] == ["PurePkg"]
+    # Without a pyproject.toml only the lock's own spellings are aliased.
+    plan = json.loads(_run_uv(env, modules, {"//:uv.lock": lock_text}).repo("pypi").attrs["plan"])
+    assert {a["folder"] for a in plan["aliases"]} == {"mixed-case-pkg"}

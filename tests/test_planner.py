@@ -48,6 +48,10 @@ def _plan(planner, lock, text, **kwargs):
     return planner.plan_hub(model, "pypi", "//:uv.lock", **kwargs)
 
 
+def planner_render(plan):
+    return StarlarkEnv(REPO_ROOT).load("//uv/private:hub_render.bzl").render_hub(plan)
+
+
 def _pkg(plan, label):
     return next(p for p in plan["packages"] if p["label"] == label)
 
@@ -329,3 +333,42 @@ def test_artifacts_carry_the_lockfile_and_hub_labels_come_from_the_planner(plann
     pkg = _pkg(plan, "zope_interface")
     assert set(map(tuple, pkg["deps"].values())) == {("//dep_pkg", "//dep_pkg:extra_fast_mode")}
     assert {a["lockfile"] for a in plan["artifacts"]} == {"//:uv.lock"}
+
+
+def test_spellings_become_alias_folders_that_never_meet_a_label(planner, lock, lock_project):
+    text = lock_project(ALL_DEPENDENCIES, groups=BUILD_GROUP).read_text()
+    spellings = ["Mixed.Case_Pkg", "MIXED.CASE_PKG", "PurePkg", "purepkg", "Purepkg", "NoSuch"]
+    plan = _plan(planner, lock, text, spellings=spellings)
+    aliases = {a["folder"]: (a["label"], a["names"]) for a in plan["aliases"]}
+    labels = {p["label"] for p in plan["packages"]}
+    # Every locked name's PEP 503 spelling, when it differs from the label, and each
+    # written spelling; folders that differ only in case hold the same aliases.
+    assert aliases["mixed-case-pkg"] == ("mixed_case_pkg", ["mixed-case-pkg"])
+    group = ["MIXED.CASE_PKG", "Mixed.Case_Pkg"]
+    assert aliases["Mixed.Case_Pkg"] == aliases["MIXED.CASE_PKG"] == ("mixed_case_pkg", group)
+    # `PurePkg` folds onto the label's folder `purepkg`: a hint instead of an alias.
+    assert "PurePkg" not in aliases and "Purepkg" not in aliases and "NoSuch" not in aliases
+    assert {h["folder"]: h["label"] for h in plan["case_hints"]} == {
+        "PurePkg": "purepkg",
+        "Purepkg": "purepkg",
+    }
+    folded_labels = {label.lower() for label in labels}
+    for folder in aliases:
+        assert folder.lower() not in folded_labels and "/" not in folder
+    files = planner_render(plan)
+    assert 'actual = "//mixed_case_pkg",' in files["Mixed.Case_Pkg/BUILD.bazel"]
+    assert files["Mixed.Case_Pkg/BUILD.bazel"] == files["MIXED.CASE_PKG/BUILD.bazel"]
+    assert "PurePkg/BUILD.bazel" not in files
+
+
+def test_requirement_names_are_read_as_written(env):
+    names = env.load("//uv/private:names.bzl")
+    assert names.requirement_name("Zope.Interface[fast]>=5; python_version >= '3.9'") == (
+        "Zope.Interface"
+    )
+    assert names.requirement_name("  black ") == "black"
+    assert names.requirement_name("pkg @ https://x/y.whl") == "pkg"
+    # Text that does not start with a valid name gives none (no folder is made of it).
+    for bad in ("", "-x", "x-", "[x]", "../x", ".x", 'x"'[1:]):
+        assert names.requirement_name(bad) is None, bad
+    assert names.requirement_name("x/y") == "x"

@@ -219,12 +219,6 @@ def _render_package(plan, pkg):
         ]))
     return "".join(lines).rstrip("\n") + "\n"
 
-def _flag_values(env):
-    values = {"//:python_version": env["python_version"]}
-    if "variant" in env:
-        values["//:variant"] = env["variant"]
-    return values
-
 def _render_scripts(pkg):
     """The `<package>/bin` package: one runnable target per console script, by its name.
 
@@ -245,6 +239,28 @@ def _render_scripts(pkg):
             ("tags", ["manual"]),
         ]))
     return "".join(lines).rstrip("\n") + "\n"
+
+def _render_alias(pkg, names):
+    """A folder of another spelling of pkg's name: aliases of its targets.
+
+    Each name of `names` aliases the package; `whl` and the extras are aliased once.
+    """
+    lines = [
+        _HEADER,
+        "# Another spelling of a package's name, as the project files write it.\n\n",
+        "package(default_visibility = [\"//visibility:public\"])\n\n",
+    ]
+    for name in names:
+        lines.append(_target("alias", [("name", name), ("actual", "//%s" % pkg["label"])]))
+    for target in ["whl"] + ["extra_" + e for e in sorted(pkg["extras"])]:
+        lines.append(_target("alias", [("name", target), ("actual", "//%s:%s" % (pkg["label"], target))]))
+    return "".join(lines).rstrip("\n") + "\n"
+
+def _flag_values(env):
+    values = {"//:python_version": env["python_version"]}
+    if "variant" in env:
+        values["//:variant"] = env["variant"]
+    return values
 
 def _render_settings(envs, what):
     lines = [
@@ -328,6 +344,12 @@ def render_hub(plan):
         files[pkg["label"] + "/BUILD.bazel"] = _render_package(plan, pkg)
         if pkg["scripts"]:
             files[pkg["label"] + "/bin/BUILD.bazel"] = _render_scripts(pkg)
+    by_label = {p["label"]: p for p in plan["packages"]}
+    for alias in plan.get("aliases", []):
+        path = alias["folder"] + "/BUILD.bazel"
+        if path in files:
+            fail("rules_pyuv: internal error: the spelling %s meets a hub folder" % quote(alias["folder"]))
+        files[path] = _render_alias(by_label[alias["label"]], alias["names"])
     return files
 
 def _render_credential_settings(settings):
@@ -345,6 +367,36 @@ def _render_credential_settings(settings):
         "    \"netrc_default\": %s,\n" % (True if settings["netrc_default"] else False),
         "}",
     ])
+
+def render_case_hints(plan):
+    """Files for spellings that differ from a label only in case (`Zope_Interface`).
+
+    Each is a target that fails naming the label. They are written only on a
+    case-sensitive file system: elsewhere their folder is the package's own.
+
+    Args:
+      plan: the plan from plan_hub.
+
+    Returns:
+      A dict from path to content; empty when there are none.
+    """
+    files = {}
+    for hint in plan.get("case_hints", []):
+        right = "@%s//%s" % (plan["hub"], hint["label"])
+        files[hint["folder"] + "/BUILD.bazel"] = "".join([
+            _HEADER,
+            render_load(_HUB_RULES, ["uv_unavailable"]),
+            "\n",
+            "package(default_visibility = [\"//visibility:public\"])\n\n",
+            _target("uv_unavailable", [
+                ("name", hint["folder"]),
+                ("message", ("rules_pyuv: @%s//%s differs from the label %s only in letter " +
+                             "case; write %s (hub labels are the PEP 503 name in lower case " +
+                             "with \"_\" between words)") % (plan["hub"], hint["folder"], right, right)),
+                ("tags", ["manual"]),
+            ]),
+        ]).rstrip("\n") + "\n"
+    return files
 
 def render_install_deps(plan, settings = None):
     """Returns the hub's repositories.bzl, which declares the artifact repositories.

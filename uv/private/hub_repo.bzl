@@ -1,6 +1,7 @@
-"""uv_hub: the hub repository created by the bzlmod extension from a ready plan."""
+"""uv_hub: the hub repository created by the bzlmod extension from a ready plan, and
+write_hub, which writes a hub's files for both front doors."""
 
-load(":hub_render.bzl", "render_hub")
+load(":hub_render.bzl", "render_case_hints", "render_hub")
 load(":starlark_quote.bzl", "quote")
 
 def hub_plan_attr(plan):
@@ -17,10 +18,31 @@ def hub_plan_attr(plan):
     """
     return json.encode({k: v for k, v in plan.items() if k != "artifacts"})
 
+def _case_sensitive(rctx, plan):
+    """Whether the hub's folders may differ only in case: `FOO/` is not the written `foo/`."""
+    for pkg in plan["packages"]:
+        upper = pkg["label"].upper()
+        if upper != pkg["label"]:
+            return not rctx.path(upper + "/BUILD.bazel").exists
+    return False
+
+def write_hub(rctx, plan):
+    """Writes the hub's files for a plan: the WORKSPACE front door's and uv_hub's.
+
+    Args:
+      rctx: the repository_ctx of the hub.
+      plan: the plan from plan_lock.
+    """
+    for path, content in render_hub(plan).items():
+        rctx.file(path, content)
+    hints = render_case_hints(plan)
+    if hints and _case_sensitive(rctx, plan):
+        for path, content in hints.items():
+            rctx.file(path, content)
+
 def _uv_hub_impl(rctx):
     rctx.file("WORKSPACE", "workspace(name = %s)\n" % quote(rctx.attr.hub_name))
-    for path, content in render_hub(json.decode(rctx.attr.plan)).items():
-        rctx.file(path, content)
+    write_hub(rctx, json.decode(rctx.attr.plan))
 
 uv_hub = repository_rule(
     implementation = _uv_hub_impl,

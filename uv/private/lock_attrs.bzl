@@ -7,9 +7,11 @@ arguments from uv_artifact_kwargs (artifact.bzl).
 
 load(":explain_render.bzl", "add_explain_data")
 load(":lock.bzl", "parse_lock")
+load(":names.bzl", "requirement_name")
 load(":overrides.bzl", "OVERRIDE_ATTRS", "override_settings")
 load(":patches.bzl", "PATCH_ATTRS", "add_patches")
 load(":planner.bzl", "plan_hub")
+load(":toml.bzl", "decode_toml")
 load(":workspace.bzl", "resolve_workspace")
 
 LOCK_ATTRS = {
@@ -122,8 +124,51 @@ def _local_path(artifact, attrs, hub, lock_dir, roots):
           "file is meant, add its directory to allowed_path_roots of hub \"%s\".") %
          (str(attrs.lockfile), artifact["package"], artifact["version"], raw, roots[0], hub))
 
+def _requirements(doc):
+    """The requirement strings of a decoded pyproject.toml, wherever uv reads them."""
+    project = doc.get("project")
+    project = project if type(project) == "dict" else {}
+    lists = [project.get("dependencies")]
+    for table in (project.get("optional-dependencies"), doc.get("dependency-groups")):
+        if type(table) == "dict":
+            lists.extend(table.values())
+    uv = doc.get("tool", {}).get("uv") if type(doc.get("tool")) == "dict" else None
+    if type(uv) == "dict":
+        lists.append(uv.get("dev-dependencies"))
+    out = []
+    for items in lists:
+        if type(items) == "list":
+            # Non-strings ({include-group = ...}) name no project.
+            out.extend([r for r in items if type(r) == "string"])
+    return out
+
+def _spellings(ctx, lock, lock_dir, roots):
+    """Project names as the pyproject.toml files of the lock's workspace write them.
+
+    uv.lock holds only normalized names, so `Zope.Interface` is found in the files the
+    lock was made from: the root project next to the lock and every local package
+    (workspace members), as long as they are inside the lock's repository.
+    """
+    dirs = ["."] + [p["source"]["value"] for p in lock["packages"] if p["local"]]
+    seen = {}
+    names = []
+    for directory in dirs:
+        path = _normalize(directory if _is_absolute(directory) else "%s/%s" % (lock_dir, directory))
+        if not path or path in seen or not [r for r in roots if _inside(path, r)]:
+            continue
+        seen[path] = True
+        pyproject = ctx.path(path + "/pyproject.toml")
+        if not pyproject.exists:
+            continue
+        doc = decode_toml(ctx.read(pyproject), str(pyproject))
+        for requirement in _requirements(doc):
+            name = requirement_name(requirement)
+            if name:
+                names.append(name)
+    return names
+
 def plan_lock(ctx, attrs, hub):
-    """Reads a lock and plans its hub.
+    """Reads a lock and the project files beside it, and plans its hub.
 
     Args:
       ctx: the repository_ctx or module_ctx that reads the files.
@@ -163,6 +208,7 @@ def plan_lock(ctx, attrs, hub):
         build_dependency_group = attrs.build_dependency_group,
         build_dependencies = attrs.build_dependencies,
         console_scripts = attrs.console_scripts,
+        spellings = _spellings(ctx, lock, lock_dir, roots[:1]),
         workspace = workspace,
         package_overrides = override_settings(attrs),
     )

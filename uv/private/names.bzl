@@ -56,3 +56,26 @@ def repo_safe(text):
     for c in safe.elems():
         out.append(c if c in _REPO_CHARS else "_")
     return "".join(out)
+
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+def requirement_name(requirement):
+    """The project name of a PEP 508 requirement, spelled as written; None if it has none.
+
+    Args:
+      requirement: e.g. "Zope.Interface[fast]>=5; python_version >= '3.9'".
+
+    Returns:
+      E.g. "Zope.Interface", or None when the text does not start with a valid name.
+    """
+    if type(requirement) != "string":
+        return None
+    text = requirement.strip(" \t")
+
+    # The name ends at the first character no name holds ("[", "<", ";", " ", ...).
+    rest = text.lstrip(_NAME_CHARS)
+    name = text[:len(text) - len(rest)]
+    if not name or name[0] not in _ALNUM or name[-1] not in _ALNUM:
+        return None
+    return name

@@ -27,6 +27,9 @@ The plan:
       "variants": {"variants": [...], "sets": [...]},   # variants.bzl; empty without
       "python_full_versions": {"3.11": "3.11.7"},        # a hub planned for a release
       "packages": [package, ...],                 # sorted by name
+      "aliases": [{"folder": "Zope.Interface", "label": "zope_interface",
+                   "names": ["Zope.Interface", ...]}],  # other spellings' folders
+      "case_hints": [{"folder": "Zope_Interface", "label": "zope_interface"}],
       "artifacts": [artifact, ...],               # sorted by repo
     }
 
@@ -623,6 +626,45 @@ def _add_console_scripts(packages, console_scripts, hub, lockfile):
             if s not in _PACKAGE_TARGETS and s != pkg["label"] and not s.startswith(("extra_", "_"))
         ]
 
+def _aliases(packages, spellings):
+    """Hub folders for the other spellings of package names, grouped by letter case.
+
+    A spelling gets a folder of its own, holding aliases of the package's targets, unless
+    it is the label itself. On a case-insensitive file system folders whose names differ
+    only in case are one folder, so the folders of a case-folded group all hold the same
+    file (aliases for every spelling of the group), and a spelling that folds onto a
+    label's own folder (`Zope_Interface` onto `zope_interface`) gets no alias but a "case
+    hint": a target that fails naming the label, written only where folders differing in
+    case are distinct (write_hub in hub_repo.bzl).
+
+    Returns:
+      (aliases, case hints), as the plan holds them.
+    """
+    by_name = {p["name"]: p for p in packages}
+    labels = {p["label"]: True for p in packages}
+    groups = {}
+    hints = {}
+    for spelling in [p["name"] for p in packages] + spellings:
+        pkg = by_name.get(normalize_name(spelling))
+        if pkg == None or spelling == pkg["label"]:
+            continue
+        folded = spelling.lower()
+        if folded in labels:
+            hints[spelling] = pkg["label"]
+            continue
+        group = groups.setdefault(folded, {"label": pkg["label"], "spellings": {}})
+        group["spellings"][spelling] = True
+    aliases = [
+        {
+            "folder": spelling,
+            "label": groups[folded]["label"],
+            "names": sorted(groups[folded]["spellings"]),
+        }
+        for folded in sorted(groups)
+        for spelling in sorted(groups[folded]["spellings"])
+    ]
+    return aliases, [{"folder": k, "label": v} for k, v in sorted(hints.items())]
+
 def _package_of(label):
     """"x" for "//x" and "//x:extra_y"."""
     return label[2:].split(":")[0]
@@ -666,6 +708,7 @@ def plan_hub(
         build_dependency_group = "build",
         build_dependencies = {},
         console_scripts = {},
+        spellings = [],
         workspace = None,
         package_overrides = None):
     """Plans the hub repository and the artifact repositories of one lock.
@@ -684,6 +727,8 @@ def plan_hub(
       console_scripts: per-package console script names to expose as
         @hub//<package>/bin:<script> (and @hub//<package>:<script> where that name is
         free).
+      spellings: project names as the user's project files write them
+        ("Zope.Interface"), each to become an alias of its package's label.
       workspace: the lock's workspace members and local sources with their Bazel
         targets (resolve_workspace in workspace.bzl); None treats every local package
         as a member.
@@ -758,7 +803,10 @@ def plan_hub(
     _add_console_scripts(packages, console_scripts, hub, lockfile)
     apply_overrides(packages, envs, package_overrides, hub, lockfile)
     _break_cycles(packages)
+    aliases, case_hints = _aliases(packages, spellings)
     return {
+        "aliases": aliases,
+        "case_hints": case_hints,
         "hub": hub,
         "lockfile": lockfile,
         "python_versions": python_versions,

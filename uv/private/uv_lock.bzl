@@ -1,14 +1,14 @@
 """uv_lock: the WORKSPACE front door (Bazel 4.2 – 6)."""
 
-load(":hub_render.bzl", "render_hub", "render_install_deps")
+load(":hub_render.bzl", "render_install_deps")
+load(":hub_repo.bzl", "write_hub")
 load(":lock_attrs.bzl", "LOCK_ATTRS", "front_door_settings", "plan_lock")
 load(":starlark_quote.bzl", "quote")
 
 def _uv_lock_impl(rctx):
     plan = plan_lock(rctx, rctx.attr, rctx.name)
     rctx.file("WORKSPACE", "workspace(name = %s)\n" % quote(rctx.name))
-    for path, content in render_hub(plan).items():
-        rctx.file(path, content)
+    write_hub(rctx, plan)
     rctx.file("repositories.bzl", render_install_deps(plan, front_door_settings(rctx.attr)))
 
 uv_lock = repository_rule(

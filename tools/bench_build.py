@@ -385,6 +385,18 @@ def read_profile(path: Path, mnemonics: dict[str, str]) -> Profile:
     return Profile(phases, dict(actions), counts, repositories, critical, spawn_times)
 
 
+def snapshot_ruleset(dest: Path) -> Path:
+    """A copy of this checkout's ruleset for the benchmark's WORKSPACE to use.
+
+    Other work may edit the checkout while a benchmark runs; an edited .bzl file of the
+    hub rule makes Bazel evaluate the hub again, which would be charged to the step being
+    measured. The copy holds what Bazel reads (no caches, no git data, no outputs).
+    """
+    ignore = shutil.ignore_patterns(".git", ".cache", ".venv", "bazel-*", "node_modules", "*.orig")
+    shutil.copytree(REPO_ROOT, dest, ignore=ignore, symlinks=True)
+    return dest
+
+
 # --bazel-flag: further options of every `bazel build` (e.g. to weigh a lever such as
 # --strategy=PyWheelInstall=sandboxed against the default persistent worker).
 EXTRA_BUILD_FLAGS: list[str] = []
@@ -614,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
             build_text = app_build(pkgs)
             n = len(pkgs)
         locked = lock.read_text().count("[[package]]") - 1  # minus the project itself
-        (ws / "WORKSPACE").write_text(WORKSPACE.format(repo=REPO_ROOT))
+        (ws / "WORKSPACE").write_text(WORKSPACE.format(repo=snapshot_ruleset(tmp / "rules_pyuv")))
         (ws / "BUILD.bazel").write_text("")
         (ws / "platforms").mkdir()
         (ws / "platforms" / "BUILD.bazel").write_text(PLATFORMS_BUILD.format(python=args.python))

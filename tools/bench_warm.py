@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             ws, "bench-app", bb.top_level(pkgs), groups=BUILD_GROUP, requires_python=">=3.11"
         )
         lock = uv_lock(ws, index.url, cache_dir=tmp / "lock-cache")
-        (ws / "WORKSPACE").write_text(bb.WORKSPACE.format(repo=REPO_ROOT))
+        (ws / "WORKSPACE").write_text(
+            bb.WORKSPACE.format(repo=bb.snapshot_ruleset(tmp / "rules_pyuv"))
+        )
         (ws / "BUILD.bazel").write_text("")
         (ws / "platforms").mkdir()
         (ws / "platforms" / "BUILD.bazel").write_text(bb.PLATFORMS_BUILD.format(python=args.python))

@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         ws = tmp / "ws"
         shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("bazel-*", "uv.lock"))
         workspace = (ws / "WORKSPACE").read_text()
-        (ws / "WORKSPACE").write_text(workspace.replace('path = "../.."', f'path = "{REPO_ROOT}"'))
+        ruleset = bb.snapshot_ruleset(tmp / "rules_pyuv")
+        (ws / "WORKSPACE").write_text(workspace.replace('path = "../.."', f'path = "{ruleset}"'))
         lock = uv_lock(ws, index.url, cache_dir=tmp / "lock-cache")
         shutil.rmtree(tmp / "lock-cache", ignore_errors=True)
         print(f"# uv.lock: {lock.read_text().count('[[package]]') - 1} packages", flush=True)

@@ -124,8 +124,11 @@ def run_in_arm64_root(bazel_bin: Path, target: str, rootfs: Path | None = None) 
     return proc.stdout
 
 
-def build_and_run_arm64(bazel) -> None:
-    """The main job's arm64 half; `bazel(*args)` runs Bazel in e2e/example."""
+def build_and_run_arm64(bazel, more=None) -> None:
+    """The main job's arm64 half; `bazel(*args)` runs Bazel in e2e/example.
+
+    `more(endpoint)`, when given, runs further builds on the same cluster.
+    """
     reason = unavailable()
     if reason:
         # In CI tools/setup has provided all of it: a gap there is a broken setup.
@@ -138,3 +141,5 @@ def build_and_run_arm64(bazel) -> None:
         bazel("build", "//app:app", *remote_flags(endpoint, "linux_arm64"))
         print("\n=== the arm64 app, run inside the emulated arm64 Debian root")
         print(run_in_arm64_root(REPO / "e2e" / "example" / "bazel-bin", "app/app"), end="")
+        if more is not None:
+            more(endpoint)

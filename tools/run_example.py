@@ -7,10 +7,10 @@
 3. `bazel build`, `bazel run` and `bazel test` the app for the host.
 3b. The same for the uv workspace example (e2e/workspace: an app, a library and a tool
    as members, dependency groups, a path wheel and a directory source).
-4. Build the app for linux_arm64 on the local remote-execution cluster (tools/rbe), so
-   the C extension is compiled on the arm64 worker, and run it inside the emulated arm64
-   root (skipped with the reason where the machine cannot emulate arm64; --host-only
-   skips it on purpose).
+4. Build the app (and the workspace's app and tool) for linux_arm64 on the local
+   remote-execution cluster (tools/rbe), so the C extension is compiled on the arm64
+   worker, and run them inside the emulated arm64 root (skipped with the reason where the
+   machine cannot emulate arm64; --host-only skips it on purpose).
 
 Run it through tools/main, which sets the machine up first.
 """
@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from tests.support.index_fixtures import build_standard_packages, serve  # noqa: E402
 from tests.support.uvlock import uv_lock  # noqa: E402
 from tests.support.workspace_e2e import WORKSPACE, lock_workspace  # noqa: E402
-from tools.rbe_example import build_and_run_arm64  # noqa: E402
+from tools.rbe_example import build_and_run_arm64, remote_flags, run_in_arm64_root  # noqa: E402
 
 EXAMPLE = REPO / "e2e" / "example"
 BAZEL = REPO / "tools" / "bazel4" / "bazel"
@@ -48,6 +48,16 @@ def bazel(*args: str, check: bool = True, cwd: Path = EXAMPLE) -> subprocess.Com
     if check and proc.returncode != 0:
         raise SystemExit(f"run_example: bazel {' '.join(args)} failed ({proc.returncode})")
     return proc
+
+
+def workspace_arm64(endpoint: str) -> None:
+    """e2e/workspace for linux_arm64 on the cluster, run inside the emulated arm64 root."""
+    step("build e2e/workspace for linux_arm64 on the local remote-execution cluster")
+    targets = ["//apps/app:run", "//tools/wstool:run"]
+    bazel("build", *targets, *remote_flags(endpoint, "linux_arm64"), cwd=WORKSPACE)
+    print("\n=== the workspace's app and tool, run inside the emulated arm64 Debian root")
+    print(run_in_arm64_root(WORKSPACE / "bazel-bin", "apps/app/run"), end="")
+    print(run_in_arm64_root(WORKSPACE / "bazel-bin", "tools/wstool/run"), end="")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
             if not args.host_only:
                 step("build for linux_arm64 on the local remote-execution cluster")
-                build_and_run_arm64(bazel)
+                build_and_run_arm64(bazel, more=workspace_arm64)
         finally:
             index.stop()
             bazel("shutdown", check=False)

@@ -132,6 +132,25 @@ def test_git_source_is_built_from_its_locked_commit(planner, lock):
     assert '"kind": "git"' in repositories
 
 
+def test_git_source_over_ssh_is_read_and_planned(planner, lock):
+    # Private repositories are usually locked over ssh; git's own credentials fetch them.
+    commit = "89abcdef0123456789abcdef0123456789abcdef"
+    value = f"ssh://git@example.invalid/org/repo.git?branch=main#{commit}"
+    text = _lock_text(
+        f"""
+        [[package]]
+        name = "gitpkg"
+        version = "1.0"
+        source = {{ git = "{value}" }}
+        """
+    )
+    (artifact,) = _plan(planner, lock, text)["artifacts"]
+    assert artifact["git"] == value
+    bad = text.replace("ssh://", "ext::ssh%20")
+    with pytest.raises(StarlarkFail, match=r"must start with https://, http://, file://, ssh://"):
+        _plan(planner, lock, bad)
+
+
 def test_git_source_without_a_commit_fails_at_planning(planner, lock):
     text = _lock_text(
         """

@@ -68,6 +68,9 @@ _HEX = "0123456789abcdefABCDEF"
 _URL_CHARS = _ALNUM + "-._~:/?#[]@!$&'()*+,;=%"
 _URL_SCHEMES = ["https://", "http://", "file://"]
 
+# A git source may also name a repository over ssh or git's own protocol (git_source.bzl).
+_GIT_URL_SCHEMES = _URL_SCHEMES + ["ssh://", "git://"]
+
 _SDIST_EXTENSIONS = [".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar.lzma", ".tar.zst", ".tar"]
 
 # Characters no string of the lock may hold: the C0 controls and DEL (TOML forbids them
@@ -231,17 +234,17 @@ def _same_version(a, b):
     pb = try_parse_version(b)
     return pa != None and pb != None and pa["key"] == pb["key"]
 
-def _url_error(value):
+def _url_error(value, schemes = _URL_SCHEMES):
     if type(value) != "string":
         return "url must be a string, got %s" % _show(value)
     if not _only(value, _URL_CHARS):
         return ("url %s holds a character a URL cannot (whitespace, a control or " +
                 "non-ASCII character, a quote or a backslash; percent-encode it)") % _show(value)
     lower = value.lower()
-    for scheme in _URL_SCHEMES:
+    for scheme in schemes:
         if lower.startswith(scheme) and len(value) > len(scheme):
             return None
-    return "url %s must start with https://, http:// or file://" % _show(value)
+    return "url %s must start with %s" % (_show(value), ", ".join(schemes[:-1]) + " or " + schemes[-1])
 
 def _path_error(value, what):
     if type(value) != "string":
@@ -328,7 +331,9 @@ def _source(ctx, raw, index, where):
             value = source[kind]
             if type(value) != "string":
                 _refuse(ctx, at, where, "source.%s must be a string, got %s; %s" % (kind, _show(value), _FIX))
-            if kind == "url" or (kind in ("registry", "git") and "://" in value):
+            if kind == "git":
+                error = _url_error(value, _GIT_URL_SCHEMES)
+            elif kind == "url" or (kind == "registry" and "://" in value):
                 error = _url_error(value)
             else:
                 error = _path_error(value, "source." + kind)

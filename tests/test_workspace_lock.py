@@ -181,3 +181,13 @@ def test_members_in_a_cycle_fail_naming_every_member(env, tmp_path, package_inde
             "workspace members 'mem-a' (@//a:mem_a), 'mem-b' (@//b:mem_b) of hub \\\"pypi\\\" "
             "depend on each other in a cycle"
         ) in build
+
+
+def test_a_non_member_editable_source_is_built_like_a_directory(env, lock_text):
+    text = lock_text.replace(
+        'source = { directory = "third_party/localdir" }',
+        'source = { editable = "third_party/localdir" }',
+    )
+    assert text != lock_text
+    localdir = run_hub(env, text)["localdir/BUILD.bazel"]
+    assert 'srcs = ["@//third_party/localdir:srcs"]' in localdir

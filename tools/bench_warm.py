@@ -193,10 +193,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         for step in (noop, same, restart):
+            # Bazel's own local_config_* repositories re-run on a new server; they are
+            # not the ruleset's.
+            ours = [r for r in step.repositories if not r.startswith("local_config_")]
             print(
                 _verdict(
-                    not step.repositories and not sum(step.spawns.values()),
-                    f"{step.name}: {len(step.repositories)} repository rules and "
+                    not ours and not sum(step.spawns.values()),
+                    f"{step.name}: {len(ours)} repository rules of the lock "
+                    f"({len(step.repositories) - len(ours)} of Bazel's own) and "
                     f"{sum(step.spawns.values())} actions run",
                 )
             )

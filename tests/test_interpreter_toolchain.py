@@ -33,7 +33,7 @@ def ws(bazel_workspace):
 
 def _host_python_facts(python: str) -> list[str]:
     out = subprocess.run(
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        [python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
         capture_output=True,
         text=True,
         check=True,
@@ -65,8 +65,9 @@ def test_host_toolchain_wraps_the_host_python3(ws):
         )
     )
     assert f'interpreter_path = "{real}"' in build
-    version = _host_python_facts(python3)[0]
-    assert f'python_version = "{version}"' in build
+    release = _host_python_facts(python3)[0]
+    assert f'python_version = "{release}"' in build
+    version = release.rsplit(".", 1)[0]
     cpu = {"x86_64": "x86_64", "aarch64": "aarch64"}[platform.machine()]
     assert f"@platforms//cpu:{cpu}" in build
     # The probe ran in the target-platform exec group, on the host, for the host.

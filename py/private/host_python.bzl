@@ -6,11 +6,12 @@ never for another target platform.
 """
 
 # Printed by the interpreter itself: its real path (not a shim), version and machine.
+# The full release, so a hub planned for one (python_full_version forks) accepts it.
 _PROBE = """\
 import json, os, platform, sys
 print(json.dumps({
     "executable": os.path.realpath(sys.executable),
-    "version": "%d.%d" % sys.version_info[:2],
+    "version": "%d.%d.%d" % sys.version_info[:3],
     "implementation": sys.implementation.name,
     "machine": platform.machine(),
 }))

@@ -84,13 +84,18 @@ def _python_versions_impl(ctx):
 
 def _git_source_impl(ctx):
     env = unittest.begin(ctx)
+    commit = "0123456789abcdef0123456789abcdef01234567"
     plan = _plan(lock_text('[[package]]\nname = "gitpkg"\nversion = "1.0"\n' +
-                           'source = { git = "https://example.invalid/repo?rev=main#0123456789abcdef" }\n'))
+                           'source = { git = "https://example.invalid/repo?rev=main#%s" }\n' % commit))
     pkg = _package(plan, "gitpkg")
-    messages = {u["message"]: True for u in pkg["unavailable"]}
-    asserts.equals(env, 1, len(messages))
-    asserts.true(env, "git sources are not supported yet" in messages.keys()[0])
-    asserts.equals(env, [], plan["artifacts"])
+    asserts.equals(env, [], pkg["unavailable"])
+    (artifact,) = plan["artifacts"]
+    asserts.equals(env, "git", artifact.get("kind"))
+    asserts.true(env, artifact["git"].endswith("#" + commit), artifact["git"])
+    asserts.equals(env, "gitpkg-1.0.tar.gz", artifact["filename"])
+
+    # The archive is built like an sdist, on a machine matching the target.
+    asserts.equals(env, 1, len(pkg["builds"]))
     return unittest.end(env)
 
 def _only_used_artifacts_impl(ctx):
@@ -136,6 +141,15 @@ LOCK_FAILURES = [
     [
         ["plan_lock_text", lock_text(registry_package("a", "1.0", ['{ url = "%s/a-1.0-py3-none-any.whl" }' % _URL])), {}],
         ["a-1.0-py3-none-any.whl has no sha256 hash"],
+    ],
+    [
+        [
+            "plan_lock_text",
+            lock_text('[[package]]\nname = "gitpkg"\nversion = "1.0"\n' +
+                      'source = { git = "https://example.invalid/repo?rev=main#0123456789abcdef" }\n'),
+            {},
+        ],
+        ["gitpkg 1.0", "//:uv.lock", "no full commit id", "could float"],
     ],
     [
         ["plan_lock_text", lock_text(registry_package("a", "1.0", [wheel("a", "1.0")])), {"python_version": "3.9"}],

@@ -105,7 +105,7 @@ load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 uv_lock(
     name = "pypi",
     lockfile = "//:uv.lock",
-    python_version = "3.11",
+    python_version = "{python_version}",
 )
 
 load("@pypi//:repositories.bzl", "install_deps")
@@ -128,7 +128,7 @@ py_interpreter_toolchain(
         "@platforms//cpu:x86_64",
     ],
     interpreter_path = "{python}",
-    python_version = "3.11",
+    python_version = "{python_version}",
     target_compatible_with = [
         "@platforms//os:linux",
         "@platforms//cpu:x86_64",
@@ -385,6 +385,16 @@ def read_profile(path: Path, mnemonics: dict[str, str]) -> Profile:
     return Profile(phases, dict(actions), counts, repositories, critical, spawn_times)
 
 
+def interpreter_version(python: str) -> str:
+    """The interpreter's full release, e.g. "3.11.2"."""
+    return subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
 def snapshot_ruleset(dest: Path) -> Path:
     """A copy of this checkout's ruleset for the benchmark's WORKSPACE to use.
 
@@ -572,11 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"bench_build: {BAZEL} is not set up: run tools/setup")
 
     uv_version = subprocess.run([find_uv(), "--version"], capture_output=True, text=True).stdout
-    py_version = subprocess.run(
-        [args.python, "-c", "import platform; print(platform.python_version())"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    py_version = interpreter_version(args.python)
     print(
         f"# bench_build {datetime.date.today().isoformat()}: {platform.machine()}, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
@@ -626,10 +632,15 @@ def main(argv: list[str] | None = None) -> int:
             build_text = app_build(pkgs)
             n = len(pkgs)
         locked = lock.read_text().count("[[package]]") - 1  # minus the project itself
-        (ws / "WORKSPACE").write_text(WORKSPACE.format(repo=snapshot_ruleset(tmp / "rules_pyuv")))
+        # The interpreter's full release: a real lock may fork on python_full_version.
+        (ws / "WORKSPACE").write_text(
+            WORKSPACE.format(repo=snapshot_ruleset(tmp / "rules_pyuv"), python_version=py_version)
+        )
         (ws / "BUILD.bazel").write_text("")
         (ws / "platforms").mkdir()
-        (ws / "platforms" / "BUILD.bazel").write_text(PLATFORMS_BUILD.format(python=args.python))
+        (ws / "platforms" / "BUILD.bazel").write_text(
+            PLATFORMS_BUILD.format(python=args.python, python_version=py_version)
+        )
         (ws / "app").mkdir()
         (ws / "app" / "BUILD.bazel").write_text(build_text)
         main_py = ws / "app" / "main.py"

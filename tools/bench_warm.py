@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         f"--packages {args.packages} --seed {args.seed}",
         flush=True,
     )
+    py_version = bb.interpreter_version(args.python)
     tmp = Path(tempfile.mkdtemp(prefix="bench_warm."))
     user_root = REPO_ROOT / ".cache" / "bazel-bench" / "root"
     index = None
@@ -124,11 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         lock = uv_lock(ws, index.url, cache_dir=tmp / "lock-cache")
         (ws / "WORKSPACE").write_text(
-            bb.WORKSPACE.format(repo=bb.snapshot_ruleset(tmp / "rules_pyuv"))
+            bb.WORKSPACE.format(
+                repo=bb.snapshot_ruleset(tmp / "rules_pyuv"), python_version=py_version
+            )
         )
         (ws / "BUILD.bazel").write_text("")
         (ws / "platforms").mkdir()
-        (ws / "platforms" / "BUILD.bazel").write_text(bb.PLATFORMS_BUILD.format(python=args.python))
+        (ws / "platforms" / "BUILD.bazel").write_text(
+            bb.PLATFORMS_BUILD.format(python=args.python, python_version=py_version)
+        )
         (ws / "app").mkdir()
         (ws / "app" / "BUILD.bazel").write_text(bb.app_build(pkgs))
         main_py = ws / "app" / "main.py"

@@ -12,7 +12,7 @@ load(":overrides.bzl", "OVERRIDE_ATTRS", "override_settings")
 load(":patches.bzl", "PATCH_ATTRS", "add_patches")
 load(":planner.bzl", "plan_hub")
 load(":toml.bzl", "decode_toml")
-load(":workspace.bzl", "resolve_workspace")
+load(":workspace.bzl", "clean_path", "resolve_workspace")
 
 LOCK_ATTRS = {
     "allowed_path_roots": attr.string_list(
@@ -88,17 +88,8 @@ def _normalize(path):
         prefix, path = path[:2], path[2:]
     if not path.startswith("/"):
         return None
-    parts = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return prefix + "/" + "/".join(parts)
+    cleaned = clean_path(path)
+    return None if cleaned == None else prefix + "/" + cleaned
 
 def _is_absolute(path):
     return path.startswith("/") or path[1:3] == ":/"

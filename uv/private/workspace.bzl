@@ -21,8 +21,18 @@ load(":names.bzl", "label_name", "normalize_name")
 _LOCAL_KINDS = ["directory", "editable", "virtual"]
 _RELOCK = "re-create the lock with `uv lock`"
 
-def _clean(path):
-    """A lock-relative path with "." and ".." resolved, or None when it climbs above "."."""
+def clean_path(path):
+    """Resolves "." and ".." of a path textually.
+
+    Leading, doubled and trailing slashes are dropped, so lock_attrs.bzl resolves absolute
+    paths with it too.
+
+    Args:
+      path: a "/"-separated path.
+
+    Returns:
+      The path's parts joined by "/" ("" for "."), or None when it climbs above its start.
+    """
     parts = []
     for part in path.split("/"):
         if part in ("", "."):
@@ -72,7 +82,7 @@ def workspace_from_lock(doc, packages, filename):
         local[pkg["name"]] = pkg
     if names == None:
         # A single project: its own package, at ".", is the only member.
-        member_names = [n for n, p in local.items() if _clean(p["source"]["value"]) == ""]
+        member_names = [n for n, p in local.items() if clean_path(p["source"]["value"]) == ""]
     else:
         if type(names) != "list":
             fail("%s: [manifest] members must be a list of names; %s" % (filename, _RELOCK))
@@ -168,7 +178,7 @@ def resolve_workspace(ctx, workspace, lockfile, hub, repo_root, lock_dir, overri
         for entry in entries:
             entry = dict(entry)
             source = "%s = \"%s\"" % (entry["kind"], entry["path"])
-            rel = _clean(_join(lock_rel, entry["path"])) if not entry["path"].startswith("/") else None
+            rel = clean_path(_join(lock_rel, entry["path"])) if not entry["path"].startswith("/") else None
             if rel == None:
                 fail(("%s: package '%s' (source = { %s }) lies outside %s, the repository " +
                       "that holds the lock; a workspace member or local source must be " +
@@ -307,5 +317,5 @@ def plan_members(workspace, lock, marker_envs, hub):
                  "targets cannot: move the code they share into a member that they both " +
                  "depend on, or merge them") % (", ".join(["'%s' (%s)" % (n, members[n]["target"]) for n in names]), hub)
             )
-    root = [m["label"] for m in planned if _clean(m["path"]) == ""]
+    root = [m["label"] for m in planned if clean_path(m["path"]) == ""]
     return {"members": planned, "root": root[0] if root else ""}

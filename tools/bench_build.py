@@ -396,14 +396,22 @@ def interpreter_version(python: str) -> str:
 
 
 def snapshot_ruleset(dest: Path) -> Path:
-    """A copy of this checkout's ruleset for the benchmark's WORKSPACE to use.
+    """A copy of the ruleset as committed (HEAD) for the benchmark's WORKSPACE to use.
 
-    Other work may edit the checkout while a benchmark runs; an edited .bzl file of the
-    hub rule makes Bazel evaluate the hub again, which would be charged to the step being
-    measured. The copy holds what Bazel reads (no caches, no git data, no outputs).
+    Other work may edit the checkout while a benchmark runs: an edited .bzl file of the
+    hub rule makes Bazel evaluate the hub again, charged to the step being measured, and
+    a file caught mid-edit breaks the build. Without git, the working tree is copied.
     """
-    ignore = shutil.ignore_patterns(".git", ".cache", ".venv", "bazel-*", "node_modules", "*.orig")
-    shutil.copytree(REPO_ROOT, dest, ignore=ignore, symlinks=True)
+    dest.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", "HEAD"],
+        capture_output=True,
+    )
+    if archive.returncode == 0:
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    else:
+        ignore = shutil.ignore_patterns(".git", ".cache", ".venv", "bazel-*", "node_modules")
+        shutil.copytree(REPO_ROOT, dest, ignore=ignore, symlinks=True, dirs_exist_ok=True)
     return dest
 
 

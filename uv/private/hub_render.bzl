@@ -7,8 +7,8 @@ and `_markers`.
 """
 
 load(":explain_render.bzl", "render_explain")
-load(":overrides_render.bzl", "render_build_settings", "render_override_loads", "render_replaced", "render_target_deps")
-load(":starlark_quote.bzl", "expr", "quote", "render_call", "render_load", "render_select", "render_value")
+load(":overrides_render.bzl", "render_build_settings", "render_extras", "render_override_loads", "render_replaced", "render_target_deps")
+load(":starlark_quote.bzl", "most_common", "quote", "render_call", "render_env_select", "render_load", "render_value")
 load(":target_envs.bzl", "describe_platforms")
 load(":variant_render.bzl", "render_variant_flag")
 load(":workspace_render.bzl", "render_members")
@@ -27,65 +27,6 @@ _LABEL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 # --incompatible_config_setting_private_default_visibility makes config_settings private,
 # they need an explicit visibility; they expose nothing, so public.
 _SETTINGS_VISIBILITY = ["//visibility:public"]
-
-def _key(value):
-    return json.encode(value) if type(value) == "list" else value
-
-def _all_equal(values):
-    first = values[0]
-    for value in values:
-        if value != first:
-            return False
-    return True
-
-def _select(mapping, settings_package, indent, default = None, no_match_error = None):
-    """Renders a select() over environment names, or the value when all agree.
-
-    Args:
-      mapping: dict from environment name to a label string or a list of them.
-      settings_package: the hub package holding the environments' config_settings.
-      indent: indentation of the line that holds the expression.
-      default: a value for //conditions:default, dropping its explicit entries; the
-        string "most_common" picks the value most environments have.
-      no_match_error: the message when no environment matches.
-
-    Returns:
-      An expr() for starlark_quote.
-    """
-    values = mapping.values()
-
-    # Most packages resolve the same everywhere: skip the select (and its cost).
-    if _all_equal(values):
-        return expr(render_value(values[0], indent))
-    if default == "most_common":
-        default = _most_common(mapping)
-    branches = []
-    default_key = _key(default) if default != None else None
-    for env in sorted(mapping):
-        value = mapping[env]
-        if default != None and _key(value) == default_key:
-            continue
-        branches.append(("%s:%s" % (settings_package, env), value))
-    if default != None:
-        branches.append(("//conditions:default", default))
-    return expr(render_select(
-        branches,
-        indent,
-        no_match_error = no_match_error if default == None else None,
-    ))
-
-def _most_common(mapping):
-    counts = {}
-    first = {}
-    for env in sorted(mapping):
-        key = _key(mapping[env])
-        counts[key] = counts.get(key, 0) + 1
-        first.setdefault(key, mapping[env])
-    best = None
-    for key, count in counts.items():
-        if best == None or count > counts[best]:
-            best = key
-    return first[best] if best != None else None
 
 def _no_match(plan, what):
     return ("rules_pyuv: %s has no variant for this target platform. Hub @%s knows CPython %s " +
@@ -109,13 +50,10 @@ def _patches(plan, pkg, key):
 def _target(function, kwargs):
     return render_call(function, kwargs) + "\n\n"
 
-def _marker_select(mapping):
-    return _select(mapping, "//_markers", 4, default = "most_common")
-
 def _render_package(plan, pkg):
     what = "@%s//%s" % (plan["hub"], pkg["label"])
     if pkg.get("replace"):
-        return render_replaced(_HEADER, pkg, _marker_select)
+        return render_replaced(_HEADER, pkg)
     lines = [
         _HEADER,
         render_load(_HUB_RULES, ["py_console_script_binary", "sdist_build", "uv_package", "uv_unavailable"]),
@@ -127,10 +65,10 @@ def _render_package(plan, pkg):
     # Environments with no wheel fall back to building; that is also what an
     # environment outside the hub's list gets, never a wheel picked for another one.
     builds = [v for v in pkg["whl"].values() if v.startswith(":_build_")]
-    default_whl = _most_common({k: v for k, v in pkg["whl"].items() if v.startswith(":_build_")}) if builds else None
+    default_whl = most_common({k: v for k, v in pkg["whl"].items() if v.startswith(":_build_")}) if builds else None
     lines.append(_target("alias", [
         ("name", "whl"),
-        ("actual", _select(
+        ("actual", render_env_select(
             pkg["whl"],
             "//_envs",
             4,
@@ -141,7 +79,7 @@ def _render_package(plan, pkg):
     if pkg["sdist"]:
         lines.append(_target("alias", [
             ("name", "sdist"),
-            ("actual", _select(pkg["sdist"], "//_markers", 4, default = "most_common")),
+            ("actual", render_env_select(pkg["sdist"], "//_markers", 4, default = "most_common")),
         ]))
     installed = ":" + pkg["label"]
     if pkg["cycle"]:
@@ -153,13 +91,13 @@ def _render_package(plan, pkg):
             ("name", "_installed"),
             ("package", pkg["name"]),
             ("whl", ":whl"),
-            ("deps", _select(pkg["installed_deps"], "//_markers", 4, default = "most_common")),
+            ("deps", render_env_select(pkg["installed_deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
         ] + _patches(plan, pkg, "patches")))
         lines.append(_target("uv_package", [
             ("name", pkg["label"]),
             ("package", pkg["name"]),
-            ("deps", _select(pkg["deps"], "//_markers", 4, default = "most_common")),
+            ("deps", render_env_select(pkg["deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
         ]))
     else:
@@ -167,7 +105,7 @@ def _render_package(plan, pkg):
             ("name", pkg["label"]),
             ("package", pkg["name"]),
             ("whl", ":whl"),
-            ("deps", _select(pkg["deps"], "//_markers", 4, default = "most_common")),
+            ("deps", render_env_select(pkg["deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
         ] + _patches(plan, pkg, "patches")))
 
@@ -186,19 +124,7 @@ def _render_package(plan, pkg):
             ("actual", "//%s/bin:%s" % (pkg["label"], script)),
             ("tags", ["manual"]),
         ]))
-    for extra in sorted(pkg["extras"]):
-        # An extra may name its own package (`pkg[all]` needs `pkg[cli]`): once is enough.
-        own = "//" + pkg["label"]
-        deps = {
-            k: [":" + pkg["label"]] + [d for d in v if d != own]
-            for k, v in pkg["extras"][extra].items()
-        }
-        lines.append(_target("uv_package", [
-            ("name", "extra_" + extra),
-            ("package", pkg["name"]),
-            ("deps", _select(deps, "//_markers", 4, default = "most_common")),
-            ("python_version", "//:python_version"),
-        ]))
+    lines.append(render_extras(pkg, "//:python_version"))
     for build in pkg["builds"]:
         lines.append(_target("sdist_build", [
             ("name", build["name"]),
@@ -206,7 +132,7 @@ def _render_package(plan, pkg):
             ("version", build["version"]),
             # A local source is built from its files, an sdist from its archive.
             ("srcs", build["srcs"]) if build.get("srcs") else ("sdist", build["sdist"]),
-            ("deps", _select(build["deps"], "//_markers", 4, default = "most_common")),
+            ("deps", render_env_select(build["deps"], "//_markers", 4, default = "most_common")),
             ("python_version", "//:python_version"),
             ("tags", ["manual"]),
         ] + render_build_settings(build) + _patches(plan, pkg, "sdist_patches")))

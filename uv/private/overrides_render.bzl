@@ -1,6 +1,6 @@
 """Renders the overrides of a planned package (overrides.bzl) into its hub BUILD file."""
 
-load(":starlark_quote.bzl", "render_call", "render_load")
+load(":starlark_quote.bzl", "render_call", "render_env_select", "render_load")
 
 _TARGET_PACKAGE = str(Label("//uv/private:target_package.bzl"))
 _HUB_RULES = str(Label("//uv/private:hub_rules.bzl"))
@@ -56,13 +56,38 @@ def render_build_settings(build):
             out.append((key, {k: values[k] for k in sorted(values)}))
     return out
 
-def render_replaced(header, pkg, select_extras):
+def render_extras(pkg, python_version):
+    """The uv_package targets `extra_<x>` of a package's extras, for its hub BUILD file.
+
+    Args:
+      pkg: a package of the plan.
+      python_version: the label of the hub's Python version flag the targets read.
+
+    Returns:
+      BUILD file text.
+    """
+    lines = []
+    for extra in sorted(pkg["extras"]):
+        # An extra may name its own package (`pkg[all]` needs `pkg[cli]`): once is enough.
+        own = "//" + pkg["label"]
+        deps = {
+            k: [":" + pkg["label"]] + [d for d in v if d != own]
+            for k, v in pkg["extras"][extra].items()
+        }
+        lines.append(_target("uv_package", [
+            ("name", "extra_" + extra),
+            ("package", pkg["name"]),
+            ("deps", render_env_select(deps, "//_markers", 4, default = "most_common")),
+            ("python_version", python_version),
+        ]))
+    return "".join(lines)
+
+def render_replaced(header, pkg):
     """The BUILD file of a package that `replace` stands in for.
 
     Args:
       header: the hub's file header.
       pkg: the planned package, with "replace".
-      select_extras: function(mapping) -> the select() expression of an extra's deps.
 
     Returns:
       The file's text.
@@ -82,18 +107,7 @@ def render_replaced(header, pkg, select_extras):
     ]
     unavailable = pkg["unavailable"][0]
     lines.append(_target("alias", [("name", "whl"), ("actual", ":" + unavailable["name"])]))
-    for extra in sorted(pkg["extras"]):
-        own = "//" + pkg["label"]
-        deps = {
-            k: [":" + pkg["label"]] + [d for d in v if d != own]
-            for k, v in pkg["extras"][extra].items()
-        }
-        lines.append(_target("uv_package", [
-            ("name", "extra_" + extra),
-            ("package", pkg["name"]),
-            ("deps", select_extras(deps)),
-            ("python_version", "//:python_version"),
-        ]))
+    lines.append(render_extras(pkg, "//:python_version"))
     lines.append(_target("uv_unavailable", [
         ("name", unavailable["name"]),
         ("message", unavailable["message"]),

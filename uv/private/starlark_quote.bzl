@@ -154,6 +154,73 @@ def render_select(branches, indent = 0, no_match_error = None):
         lines.append(",\n" + " " * indent + ")")
     return "".join(lines)
 
+def _value_key(value):
+    return json.encode(value) if type(value) == "list" else value
+
+def _all_equal(values):
+    first = values[0]
+    for value in values:
+        if value != first:
+            return False
+    return True
+
+def most_common(mapping):
+    """The value most keys of a mapping have; ties go to the one whose first key sorts first.
+
+    Args:
+      mapping: dict from a name to a string or a list of them.
+
+    Returns:
+      One of the mapping's values, or None for an empty mapping.
+    """
+    counts = {}
+    first = {}
+    for env in sorted(mapping):
+        key = _value_key(mapping[env])
+        counts[key] = counts.get(key, 0) + 1
+        first.setdefault(key, mapping[env])
+    best = None
+    for key, count in counts.items():
+        if best == None or count > counts[best]:
+            best = key
+    return first[best] if best != None else None
+
+def render_env_select(mapping, settings_package, indent, default = None, no_match_error = None):
+    """Renders a select() over environment names, or the value when all agree.
+
+    Args:
+      mapping: dict from environment name to a label string or a list of them.
+      settings_package: the hub package holding the environments' config_settings.
+      indent: indentation of the line that holds the expression.
+      default: a value for //conditions:default, dropping its explicit entries; the
+        string "most_common" picks the value most environments have.
+      no_match_error: the message when no environment matches.
+
+    Returns:
+      An expr().
+    """
+    values = mapping.values()
+
+    # Most packages resolve the same everywhere: skip the select (and its cost).
+    if _all_equal(values):
+        return expr(render_value(values[0], indent))
+    if default == "most_common":
+        default = most_common(mapping)
+    branches = []
+    default_key = _value_key(default) if default != None else None
+    for env in sorted(mapping):
+        value = mapping[env]
+        if default != None and _value_key(value) == default_key:
+            continue
+        branches.append(("%s:%s" % (settings_package, env), value))
+    if default != None:
+        branches.append(("//conditions:default", default))
+    return expr(render_select(
+        branches,
+        indent,
+        no_match_error = no_match_error if default == None else None,
+    ))
+
 def render_call(function, kwargs, indent = 0):
     """Renders a call with keyword arguments, one per line.
 

@@ -97,6 +97,18 @@ def hub(tmp_path_factory, bazel_caches, package_index, uv_cache_dir):
 
         install_deps()
 
+        uv_lock(
+            name = "pypi_linux",
+            lockfile = "//:uv.lock",
+            python_version = "3.11",
+            python_versions = ["3.11"],
+            platforms = ["linux_x86_64", "linux_aarch64"],
+        )
+
+        load("@pypi_linux//:repositories.bzl", install_linux = "install_deps")
+
+        install_linux()
+
         register_toolchains("//platforms:all")
 
         register_execution_platforms(
@@ -250,6 +262,56 @@ def test_unknown_platform_gets_a_clear_error(hub):
     )
     assert proc.returncode != 0
     assert "@pypi//winonly:whl has no variant for this target platform" in proc.stderr
+
+
+def test_a_hub_that_declares_platforms_selects_as_the_full_one_on_them(hub):
+    def chosen(label, platform):
+        # The select's config_settings are deps too; the artifact is what was chosen.
+        return [t for t in resolved(hub, label, platform) if "//_envs:" not in t and t != label]
+
+    for platform in ("linux_x86_64", "linux_aarch64", "linux_x86_64_musl"):
+        full = chosen("@pypi//platpkg:whl", platform)
+        linux = chosen("@pypi_linux//platpkg:whl", platform)
+        assert len(full) == 1 and [t.replace("pypi_linux", "pypi") for t in linux] == full
+
+
+@pytest.mark.parametrize("label", ["@pypi_linux//platpkg", "@pypi_linux//purepkg"])
+def test_a_platform_the_hub_does_not_declare_fails_naming_it(hub, label):
+    # Even a pure package, whose wheel fits everywhere, refuses an undeclared platform.
+    proc = hub.run(
+        "build", "--nobuild", label, "--platforms=//platforms:macos_aarch64", check=False
+    )
+    assert proc.returncode != 0
+    err = proc.stderr
+    assert "hub @pypi_linux does not plan the target platform macos_aarch64" in err, err
+    assert "lists linux_x86_64, linux_aarch64" in err
+    assert 'Add "macos_aarch64" to `platforms` of hub "pypi_linux"' in err
+
+
+def test_an_unknown_platform_fails_naming_the_declared_ones(hub):
+    proc = hub.run(
+        "build",
+        "--nobuild",
+        "@pypi_linux//purepkg",
+        "--platforms=//platforms:freebsd_x86_64",
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "hub @pypi_linux plans CPython 3.11" in proc.stderr, proc.stderr
+    assert "on linux_x86_64, linux_aarch64 (its `platforms` attribute)" in proc.stderr
+
+
+def test_a_python_version_the_hub_does_not_declare_is_refused(hub):
+    proc = hub.run(
+        "build",
+        "--nobuild",
+        "@pypi_linux//purepkg",
+        "--platforms=//platforms:linux_x86_64",
+        "--@pypi_linux//:python_version=3.12",
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "choose one of 3.11" in proc.stderr, proc.stderr
 
 
 def test_building_for_aarch64_fetches_no_x86_64_file(

@@ -391,3 +391,84 @@ def test_requirement_names_are_read_as_written(env):
     for bad in ("", "-x", "x-", "[x]", "../x", ".x", 'x"'[1:]):
         assert names.requirement_name(bad) is None, bad
     assert names.requirement_name("x/y") == "x"
+
+
+def _two_platform_lock():
+    return _lock_text(
+        f"""
+        [[package]]
+        name = "a"
+        version = "1.0"
+        source = {{ registry = "{URL}" }}
+        wheels = [
+            {_wheel("a", "1.0", "cp311-cp311-manylinux_2_17_x86_64")},
+            {_wheel("a", "1.0", "cp311-cp311-macosx_11_0_arm64")},
+            {_wheel("a", "1.0", "cp312-cp312-manylinux_2_17_x86_64")},
+        ]
+        """
+    )
+
+
+def test_declared_platforms_and_python_versions_are_all_that_is_planned(planner, lock):
+    full = _plan(planner, lock, _two_platform_lock(), python_version="3.11")
+    plan = _plan(
+        planner,
+        lock,
+        _two_platform_lock(),
+        python_version="3.11",
+        platforms=["linux_x86_64"],
+        python_versions=["3.11"],
+    )
+    assert plan["platforms"] == ["linux_x86_64"]
+    assert plan["python_versions"] == ["3.11"]
+    assert {e["name"] for e in plan["marker_envs"]} == {"cp311_linux_x86_64"}
+    assert all(e["name"].startswith("cp311_linux_x86_64_") for e in plan["envs"])
+    # The environments kept choose exactly as in the full plan; nothing else is used.
+    whl = _pkg(plan, "a")["whl"]
+    assert whl == {k: v for k, v in _pkg(full, "a")["whl"].items() if k in whl}
+    assert [a["filename"] for a in plan["artifacts"]] == [
+        "a-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    ]
+    assert full["platforms"] == [
+        "linux_x86_64",
+        "linux_aarch64",
+        "macos_x86_64",
+        "macos_aarch64",
+        "windows_x86_64",
+        "windows_aarch64",
+    ]
+
+
+def test_declared_platforms_and_versions_are_checked(planner, lock):
+    with pytest.raises(
+        StarlarkFail,
+        match=r'hub "pypi": platforms entry "linux_arm64" is not a platform rules_pyuv knows; '
+        r"choose from linux_x86_64, ",
+    ):
+        _plan(planner, lock, _two_platform_lock(), platforms=["linux_arm64"])
+    with pytest.raises(
+        StarlarkFail,
+        match=r'python_versions entry "3.10" of hub "pypi" is not one the lock //:uv.lock allows',
+    ):
+        _plan(planner, lock, _two_platform_lock(), python_versions=["3.10"])
+    with pytest.raises(
+        StarlarkFail,
+        match=r'python_version = "3.12" of hub "pypi" is not in its python_versions \(3.11\)',
+    ):
+        _plan(planner, lock, _two_platform_lock(), python_version="3.12", python_versions=["3.11"])
+    # Without python_version, the lowest declared version is the default.
+    plan = _plan(planner, lock, _two_platform_lock(), python_versions=["3.13", "3.12"])
+    assert plan["default_python_version"] == "3.12"
+    assert plan["python_versions"] == ["3.12", "3.13"]
+
+
+def test_a_hub_of_declared_platforms_guards_the_others(planner, lock):
+    plan = _plan(planner, lock, _two_platform_lock(), platforms=["linux_x86_64", "linux_aarch64"])
+    files = planner_render(plan)
+    assert '"//:_planned_python_version"' in files["a/BUILD.bazel"]
+    root = files["BUILD.bazel"]
+    for name in ("macos_x86_64", "macos_aarch64", "windows_x86_64", "windows_aarch64"):
+        assert f'":_platform_{name}": ":_unplanned_{name}"' in root
+    assert "_platform_linux" not in root
+    full = planner_render(_plan(planner, lock, _two_platform_lock()))
+    assert "_planned_python_version" not in full["BUILD.bazel"] + full["a/BUILD.bazel"]

@@ -8,8 +8,8 @@ and `_markers`.
 
 load(":explain_render.bzl", "render_explain")
 load(":overrides_render.bzl", "render_build_settings", "render_extras", "render_override_loads", "render_replaced", "render_target_deps")
-load(":starlark_quote.bzl", "most_common", "quote", "render_call", "render_env_select", "render_load", "render_value")
-load(":target_envs.bzl", "describe_platforms")
+load(":starlark_quote.bzl", "expr", "most_common", "quote", "render_call", "render_env_select", "render_load", "render_select", "render_value")
+load(":target_envs.bzl", "TARGET_PLATFORMS", "describe_platforms", "platform_name")
 load(":variant_render.bzl", "render_variant_flag")
 load(":workspace_render.bzl", "render_members")
 
@@ -28,6 +28,21 @@ _LABEL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 # they need an explicit visibility; they expose nothing, so public.
 _SETTINGS_VISIBILITY = ["//visibility:public"]
 
+def _planned_pairs(plan):
+    """The (os, cpu) pairs the plan holds: every one unless the hub declared `platforms`."""
+    names = plan.get("platforms")
+    if names == None:
+        return TARGET_PLATFORMS
+    return [pair for pair in TARGET_PLATFORMS if platform_name(pair[0], pair[1]) in names]
+
+def _restricted(plan):
+    return len(_planned_pairs(plan)) < len(TARGET_PLATFORMS)
+
+def _python_version_label(plan):
+    # A hub that plans fewer platforms routes every package's flag through a select that
+    # fails, naming the hub and its `platforms`, for a target platform it did not plan.
+    return "//:_planned_python_version" if _restricted(plan) else "//:python_version"
+
 def _no_match(plan, what):
     return ("rules_pyuv: %s has no variant for this target platform. Hub @%s knows CPython %s " +
             "(choose with --@%s//:python_version) on %s; the target platform needs " +
@@ -36,7 +51,7 @@ def _no_match(plan, what):
         plan["hub"],
         ", ".join(plan["python_versions"]),
         plan["hub"],
-        describe_platforms(),
+        describe_platforms(_planned_pairs(plan)),
     )
 
 def _patches(plan, pkg, key):
@@ -92,13 +107,13 @@ def _render_package(plan, pkg):
             ("package", pkg["name"]),
             ("whl", ":whl"),
             ("deps", render_env_select(pkg["installed_deps"], "//_markers", 4, default = "most_common")),
-            ("python_version", "//:python_version"),
+            ("python_version", _python_version_label(plan)),
         ] + _patches(plan, pkg, "patches")))
         lines.append(_target("uv_package", [
             ("name", pkg["label"]),
             ("package", pkg["name"]),
             ("deps", render_env_select(pkg["deps"], "//_markers", 4, default = "most_common")),
-            ("python_version", "//:python_version"),
+            ("python_version", _python_version_label(plan)),
         ]))
     else:
         lines.append(_target("uv_package", [
@@ -106,7 +121,7 @@ def _render_package(plan, pkg):
             ("package", pkg["name"]),
             ("whl", ":whl"),
             ("deps", render_env_select(pkg["deps"], "//_markers", 4, default = "most_common")),
-            ("python_version", "//:python_version"),
+            ("python_version", _python_version_label(plan)),
         ] + _patches(plan, pkg, "patches")))
 
     # `bazel run @hub//<package>:bin`: the package's main console script, found in the
@@ -124,7 +139,7 @@ def _render_package(plan, pkg):
             ("actual", "//%s/bin:%s" % (pkg["label"], script)),
             ("tags", ["manual"]),
         ]))
-    lines.append(render_extras(pkg, "//:python_version"))
+    lines.append(render_extras(pkg, _python_version_label(plan)))
     for build in pkg["builds"]:
         lines.append(_target("sdist_build", [
             ("name", build["name"]),
@@ -203,10 +218,56 @@ def _render_settings(envs, what):
         ]))
     return "".join(lines).rstrip("\n") + "\n"
 
+def _render_platform_guard(plan):
+    """For a hub that declared `platforms`: the flag, reachable only on planned platforms."""
+    hub = plan["hub"]
+    planned = _planned_pairs(plan)
+    names = [platform_name(os, cpu) for os, cpu in planned]
+    lines = [
+        "\n# The target platforms this hub plans (its `platforms` attribute). Packages read\n",
+        "# the Python version flag through this alias, so any other platform fails here.\n",
+    ]
+    branches = [("//_markers:" + m["name"], ":python_version") for m in plan["marker_envs"]]
+    for os, cpu in TARGET_PLATFORMS:
+        name = platform_name(os, cpu)
+        if name in names:
+            continue
+        lines.append(_target("config_setting", [
+            ("name", "_platform_" + name),
+            ("constraint_values", [str(Label("@platforms//os:" + os)), str(Label("@platforms//cpu:" + cpu))]),
+            ("visibility", _SETTINGS_VISIBILITY),
+        ]))
+        lines.append(_target("uv_unavailable", [
+            ("name", "_unplanned_" + name),
+            ("message", ("rules_pyuv: hub @%s does not plan the target platform %s: its " +
+                         "`platforms` attribute lists %s. Add \"%s\" to `platforms` of hub " +
+                         "\"%s\" (uv_lock, or the uv.lock tag under bzlmod) to build for it.") %
+                        (hub, name, ", ".join(names), name, hub)),
+            ("tags", ["manual"]),
+        ]))
+        branches.append((":_platform_" + name, ":_unplanned_" + name))
+    no_match = ("rules_pyuv: hub @%s plans CPython %s (--@%s//:python_version) on %s (its " +
+                "`platforms` attribute), and the target platform is none of them; it needs " +
+                "@platforms//os and @platforms//cpu constraints of one, or add its os_cpu " +
+                "to `platforms` of hub \"%s\".") % (
+        hub,
+        ", ".join(plan["python_versions"]),
+        hub,
+        ", ".join(names),
+        hub,
+    )
+    lines.append(_target("alias", [
+        ("name", "_planned_python_version"),
+        ("actual", expr(render_select(branches, 4, no_match_error = no_match))),
+        ("visibility", ["//:__subpackages__"]),
+    ]))
+    return "".join(lines)
+
 def _render_root(plan):
+    restricted = _restricted(plan)
     return "".join([
         _HEADER,
-        render_load(_HUB_RULES, ["python_version_flag"] + (["variant_flag"] if plan.get("variants", {}).get("variants") else [])),
+        render_load(_HUB_RULES, ["python_version_flag"] + (["uv_unavailable"] if restricted else []) + (["variant_flag"] if plan.get("variants", {}).get("variants") else [])),
         "\n",
         "package(default_visibility = [\"//visibility:public\"])\n\n",
         "# The target Python version wheels are selected for: --@<hub>//:python_version=3.12\n",
@@ -217,6 +278,7 @@ def _render_root(plan):
         ] + ([("full_versions", plan["python_full_versions"])] if plan.get("python_full_versions") else [])),
         "exports_files([\"packages.bzl\"])\n",
         render_variant_flag(plan),
+        _render_platform_guard(plan) if restricted else "",
     ])
 
 def _render_packages_bzl(plan):

@@ -71,6 +71,18 @@ LOCK_ATTRS = {
     "no_binary_packages": attr.string_list(
         doc = "Packages always built from their sdist, even where the lock lists wheels.",
     ),
+    "platforms": attr.string_list(
+        doc = "The target platforms (os_cpu: \"linux_x86_64\", \"linux_aarch64\", " +
+              "\"macos_x86_64\", \"macos_aarch64\", \"windows_x86_64\", " +
+              "\"windows_aarch64\") the hub plans; default: all of them. Planning fewer " +
+              "makes the hub faster to evaluate; a build for another platform fails naming " +
+              "the hub and this attribute.",
+    ),
+    "python_versions": attr.string_list(
+        doc = "The Python minor versions (\"3.11\") the hub plans, and " +
+              "--@<hub>//:python_version accepts; default: every one the lock's " +
+              "requires-python allows. python_version must be one of them.",
+    ),
     "python_version": attr.string(
         doc = "Default target Python version (\"3.11\"), or the full release (\"3.11.7\") when " +
               "the lock picks packages by python_full_version within it; default: the lowest the lock allows.",
@@ -202,6 +214,8 @@ def plan_lock(ctx, attrs, hub):
         spellings = _spellings(ctx, lock, lock_dir, roots[:1]),
         workspace = workspace,
         package_overrides = override_settings(attrs),
+        platforms = attrs.platforms,
+        python_versions = attrs.python_versions,
     )
     for artifact in plan["artifacts"]:
         if artifact["path"]:

@@ -19,6 +19,7 @@ The plan:
     {
       "hub": "pypi", "lockfile": "//:uv.lock",
       "python_versions": ["3.11", ...], "default_python_version": "3.11",
+      "platforms": ["linux_x86_64", ...],         # os x cpu pairs planned (`platforms`)
       "envs": [{"name": "cp311_linux_x86_64_glibc_2_17", "python_version": "3.11",
                 "constraint_values": [label, ...]}, ...],    # full environments
       "marker_envs": [same keys, named like "cp311_linux_x86_64"], # os x cpu x Python
@@ -69,7 +70,7 @@ load(":markers.bzl", "evaluate_marker", "marker_env", "parse_marker")
 load(":names.bzl", "label_name", "normalize_name", "repo_safe")
 load(":overrides.bzl", "apply_overrides")
 load(":pep440.bzl", "version_satisfies")
-load(":target_envs.bzl", "PYTHON_VERSIONS", "env_name", "marker_key", "platform_variants", SENTINEL_PLATFORMS = "TARGET_PLATFORMS")
+load(":target_envs.bzl", "PYTHON_VERSIONS", "TARGET_PLATFORMS", "env_name", "marker_key", "platform_name", "platform_variants")
 load(":variants.bzl", "plan_variants", "reach_entries")
 load(
     ":wheel_tags.bzl",
@@ -92,8 +93,30 @@ def _python_versions(requires_python):
            version_satisfies(v + ".999", requires_python)
     ]
 
-def _environments(python_versions):
-    variants = platform_variants()
+def _declared_platforms(platforms, hub):
+    """The (os, cpu) pairs of a hub's `platforms` attribute, in TARGET_PLATFORMS order."""
+    if not platforms:
+        return list(TARGET_PLATFORMS)
+    known = [platform_name(os, cpu) for os, cpu in TARGET_PLATFORMS]
+    for name in platforms:
+        if name not in known:
+            fail("hub \"%s\": platforms entry \"%s\" is not a platform rules_pyuv knows; choose from %s" %
+                 (hub, name, ", ".join(known)))
+    return [pair for pair in TARGET_PLATFORMS if platform_name(pair[0], pair[1]) in platforms]
+
+def _declared_python_versions(allowed, declared, hub, lockfile, requires_python):
+    """The Python versions of a hub's `python_versions` attribute, among those the lock allows."""
+    if not declared:
+        return allowed
+    for version in declared:
+        if version not in allowed:
+            fail(("python_versions entry \"%s\" of hub \"%s\" is not one the lock %s allows " +
+                  "(requires-python \"%s\"): choose from %s") %
+                 (version, hub, lockfile, requires_python, ", ".join(allowed)))
+    return [v for v in allowed if v in declared]
+
+def _environments(python_versions, platforms):
+    variants = platform_variants(platforms)
     envs = []
     for py in python_versions:
         for variant in variants:
@@ -114,10 +137,10 @@ def _environments(python_versions):
             })
     return envs
 
-def _marker_environments(python_versions, full_versions = {}):
+def _marker_environments(python_versions, platforms, full_versions = {}):
     menvs = []
     for py in python_versions:
-        for os, cpu in SENTINEL_PLATFORMS:
+        for os, cpu in platforms:
             menvs.append({
                 "name": marker_key(py, os, cpu),
                 "python_version": py,
@@ -710,7 +733,9 @@ def plan_hub(
         console_scripts = {},
         spellings = [],
         workspace = None,
-        package_overrides = None):
+        package_overrides = None,
+        platforms = [],
+        python_versions = []):
     """Plans the hub repository and the artifact repositories of one lock.
 
     Args:
@@ -733,17 +758,27 @@ def plan_hub(
         targets (resolve_workspace in workspace.bzl); None treats every local package
         as a member.
       package_overrides: override_settings() of the front door (overrides.bzl), or None.
+      platforms: the os × cpu pairs to plan, by name ("linux_x86_64"); [] plans every
+        one rules_pyuv knows. Other target platforms fail naming the hub and this list.
+      python_versions: the minor versions to plan ("3.11"); [] plans every one the
+        lock's requires-python allows.
 
     Returns:
       The plan (see the module docstring); artifact paths are as the lock writes them.
     """
     python_version, full_version = split_python_version(python_version, hub, lockfile)
+    declared_versions = python_versions
     python_versions = _python_versions(lock["requires_python"])
     if not python_versions:
         fail("%s: requires-python \"%s\" allows none of the Python versions rules_pyuv knows (%s)" %
              (lockfile, lock["requires_python"], ", ".join(PYTHON_VERSIONS)))
+    python_versions = _declared_python_versions(python_versions, declared_versions, hub, lockfile, lock["requires_python"])
+    platform_pairs = _declared_platforms(platforms, hub)
     if python_version:
         if python_version not in python_versions:
+            if declared_versions:
+                fail(("python_version = \"%s\" of hub \"%s\" is not in its python_versions (%s): " +
+                      "add it there or choose one of them") % (python_version, hub, ", ".join(python_versions)))
             fail(("python_version = \"%s\" of hub \"%s\" is not one the lock %s allows " +
                   "(requires-python \"%s\"): choose one of %s") %
                  (python_version, hub, lockfile, lock["requires_python"], ", ".join(python_versions)))
@@ -751,7 +786,7 @@ def plan_hub(
         python_version = python_versions[0]
 
     variants = plan_variants(lock.get("conflicts", []), lockfile, hub)
-    envs = _with_variants(_environments(python_versions), variants["variants"], "marker_key")
+    envs = _with_variants(_environments(python_versions, platform_pairs), variants["variants"], "marker_key")
     by_name = {}
     local_names = {}
     members = {m["name"]: m for m in workspace["members"]} if workspace else None
@@ -775,7 +810,7 @@ def plan_hub(
                      (hub, pkg_name, req, lockfile))
 
     full_versions = {python_version: full_version} if full_version else {}
-    marker_envs = _with_variants(_marker_environments(python_versions, full_versions), variants["variants"], None)
+    marker_envs = _with_variants(_marker_environments(python_versions, platform_pairs, full_versions), variants["variants"], None)
     ctx = struct(
         hub = hub,
         lockfile = lockfile,
@@ -811,6 +846,7 @@ def plan_hub(
         "lockfile": lockfile,
         "python_versions": python_versions,
         "default_python_version": python_version,
+        "platforms": [platform_name(os, cpu) for os, cpu in platform_pairs],
         "envs": [{k: e[k] for k in _ENV_KEYS if k in e} for e in envs],
         "marker_envs": [{k: m[k] for k in _ENV_KEYS if k in m} for m in marker_envs],
         "variants": variants,

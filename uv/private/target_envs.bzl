@@ -48,8 +48,11 @@ def version_label(prefix, version):
 def _constraint(name):
     return str(Label("//uv/constraints:" + name))
 
-def platform_variants():
+def platform_variants(platforms = TARGET_PLATFORMS):
     """Lists the platform variants: one per os × cpu × libc (version) or macOS version.
+
+    Args:
+      platforms: the (os, cpu) pairs to list them for; default: every pair.
 
     Returns:
       A list of dicts with "name" (e.g. "linux_x86_64_glibc_2_28"), "os", "cpu",
@@ -57,7 +60,7 @@ def platform_variants():
       "constraint_values" (canonical label strings that identify the variant).
     """
     variants = []
-    for os, cpu in TARGET_PLATFORMS:
+    for os, cpu in platforms:
         base = [str(Label("@platforms//os:" + os)), str(Label("@platforms//cpu:" + cpu))]
         prefix = "%s_%s" % (os, cpu)
         if os == "linux":
@@ -128,15 +131,30 @@ def _unique(items):
 def _and(words):
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
-def describe_platforms():
-    """Says which os × cpu pairs TARGET_PLATFORMS holds, for messages.
+def platform_name(os, cpu):
+    """Returns the name of an os × cpu pair as hubs' `platforms` attribute writes it.
+
+    Args:
+      os: @platforms//os name.
+      cpu: @platforms//cpu name.
+
+    Returns:
+      E.g. "linux_x86_64".
+    """
+    return "%s_%s" % (os, cpu)
+
+def describe_platforms(platforms = TARGET_PLATFORMS):
+    """Says which os × cpu pairs a list holds, for messages.
+
+    Args:
+      platforms: (os, cpu) pairs; default: every pair rules_pyuv knows.
 
     Returns:
       E.g. "linux, macos and windows for x86_64 and aarch64", or the pairs one by one
       ("linux_x86_64 and macos_aarch64") when they are not every os with every cpu.
     """
-    oses = _unique([os for os, _ in TARGET_PLATFORMS])
-    cpus = _unique([cpu for _, cpu in TARGET_PLATFORMS])
-    if len(oses) * len(cpus) == len(_unique(TARGET_PLATFORMS)):
+    oses = _unique([os for os, _ in platforms])
+    cpus = _unique([cpu for _, cpu in platforms])
+    if len(oses) * len(cpus) == len(_unique(platforms)):
         return "%s for %s" % (_and(oses), _and(cpus))
-    return _and(["%s_%s" % (os, cpu) for os, cpu in TARGET_PLATFORMS])
+    return _and([platform_name(os, cpu) for os, cpu in platforms])

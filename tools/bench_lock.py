@@ -16,6 +16,10 @@ It prints milliseconds per package and whether the per-package cost stays flat a
 (linear growth). Figures, not assertions: see docs/performance.md.
 
     .venv/bin/python tools/bench_lock.py [--sizes 100,1000,5000] [--no-bazel] [--repeat 3]
+        [--platforms linux_x86_64,linux_aarch64] [--python-versions 3.11]
+
+--platforms and --python-versions set the hub's attributes of the same names, so the
+hub plans only those environments (docs/platforms.md); without them it plans them all.
 """
 
 from __future__ import annotations
@@ -321,7 +325,7 @@ def run(text):
     print("start")
     lock = parse_lock(text, "//:uv.lock")
     print("parse_lock")
-    plan = plan_hub(lock, "pypi", "//:uv.lock", python_version = "3.11")
+    plan = plan_hub(lock, "pypi", "//:uv.lock", python_version = "3.11"{hub_args})
     print("plan_hub")
     files = render_hub(plan)
     print("render_hub")
@@ -338,7 +342,19 @@ class _Clock(list):
         super().append((message, time.perf_counter()))
 
 
-def bench_starlark(text: str, repeat: int) -> dict[str, float]:
+def _hub_args(platforms: list[str], python_versions: list[str]) -> str:
+    """The declared-environment attributes of the benchmark's hub, as Starlark kwargs."""
+    out = ""
+    if platforms:
+        out += f", platforms = {platforms!r}"
+    if python_versions:
+        out += f", python_versions = {python_versions!r}"
+    return out.replace("'", '"')
+
+
+def bench_starlark(
+    text: str, repeat: int, platforms: list[str] = (), python_versions: list[str] = ()
+) -> dict[str, float]:
     """Seconds per stage and in total, each the best of repeat runs.
 
     The driver prints between stages; the harness hands print() to Python, where _Clock
@@ -346,7 +362,8 @@ def bench_starlark(text: str, repeat: int) -> dict[str, float]:
     comes out.
     """
     env = StarlarkEnv(REPO_ROOT, label_style="workspace")
-    run = env.load_source("//tools:bench_lock_driver.bzl", _STARLARK_DRIVER).run
+    driver = _STARLARK_DRIVER.replace("{hub_args}", _hub_args(platforms, python_versions))
+    run = env.load_source("//tools:bench_lock_driver.bzl", driver).run
     best = dict.fromkeys([*STARLARK_STAGES, "total"], float("inf"))
     for _ in range(repeat):
         env.printed = _Clock()
@@ -366,7 +383,7 @@ load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 uv_lock(
     name = "pypi",
     lockfile = "//:uv.lock",
-    python_version = "3.11",
+    python_version = "3.11"{hub_args},
 )
 """
 
@@ -455,7 +472,14 @@ def _peak_rss_mb(ws: BazelWorkspace) -> float | None:
     return None
 
 
-def bench_bazel(lock: str, warm_up: str, base: Path, caches: BazelCaches, repeat: int):
+def bench_bazel(
+    lock: str,
+    warm_up: str,
+    base: Path,
+    caches: BazelCaches,
+    repeat: int,
+    hub_args: str = "",
+):
     """Times the uv_lock repository rule on a warm Bazel server of its own.
 
     A fresh output base; a first query with the small warm_up lock starts the server and
@@ -483,7 +507,7 @@ def bench_bazel(lock: str, warm_up: str, base: Path, caches: BazelCaches, repeat
 
     try:
         ws.write("uv.lock", warm_up)
-        ws.append("WORKSPACE", _WORKSPACE_HUB)
+        ws.append("WORKSPACE", _WORKSPACE_HUB.replace("{hub_args}", hub_args))
         query()
         hub = best_of(repeat, changed_lock_query)
         hub_cpu = cpu[min(cpu)]
@@ -555,8 +579,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best counts)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the lock generator")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (prints it)")
+    parser.add_argument(
+        "--platforms",
+        default="",
+        help="the hub's `platforms` attribute (comma list, e.g. linux_x86_64,linux_aarch64); "
+        "default: not set, every platform is planned",
+    )
+    parser.add_argument(
+        "--python-versions",
+        default="",
+        help="the hub's `python_versions` attribute (comma list, e.g. 3.11); default: not "
+        "set, every version the lock allows is planned",
+    )
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    platforms = [p.strip() for p in args.platforms.split(",") if p.strip()]
+    python_versions = [v.strip() for v in args.python_versions.split(",") if v.strip()]
+    hub_args = _hub_args(platforms, python_versions)
     if not args.no_bazel and not (REPO_ROOT / ".cache" / "bazel4" / "bazelrc").exists():
         sys.exit(f"bench_lock: {BAZEL} is not set up: run tools/setup, or pass --no-bazel")
 
@@ -567,6 +606,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}, {uv_version.strip()}, best of {args.repeat}",
         flush=True,
     )
+    print(f'# hub: uv_lock(python_version = "3.11"{hub_args})', flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench_lock."))
     caches = BazelCaches.under(REPO_ROOT / ".cache" / "bazel-bench")
     sl_rows, uv_rows, bazel_rows = [], [], []
@@ -596,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
                 + [f"{uv_s * 1000:.0f}", _ms(uv_s, n)]
             )
 
-            sl = bench_starlark(lock, args.repeat)
+            sl = bench_starlark(lock, args.repeat, platforms, python_versions)
             totals["starlark-pyo3"][n] = sl["total"]
             sl_rows.append(
                 [str(n)]
@@ -605,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
             )
 
             if not args.no_bazel:
-                bz = bench_bazel(lock, warm_up, tmp / f"bazel_{n}", caches, args.repeat)
+                bz = bench_bazel(lock, warm_up, tmp / f"bazel_{n}", caches, args.repeat, hub_args)
                 totals["bazel uv_lock"][n] = bz.hub
                 totals["bazel uv_lock, Starlark CPU"][n] = bz.cpu
                 bazel_rows.append(

@@ -51,9 +51,10 @@ def _describe_env(env, variants):
         suffix = suffix,
     )
 
-def _line(pkg, env, facts, files):
-    label = pkg["whl"].get(env["name"], "")
-    version = pkg.get("versions", {}).get(marker_key(env["python_version"], facts.os, facts.cpu) + facts.suffix, "")
+def _marker_env_of(env, facts):
+    return marker_key(env["python_version"], facts.os, facts.cpu) + facts.suffix
+
+def _line(pkg, env, facts, files, label, version):
     who = pkg["name"] + (" " + version if version else "")
     if label.startswith(":_unavailable"):
         messages = {":" + u["name"]: u["message"] for u in pkg["unavailable"]}
@@ -84,16 +85,37 @@ def render_explain(plan):
     variants = _variants()
     files = {}
     branches = []
+    envs = []
+    lines = {}
     for env in plan["envs"]:
         facts = _describe_env(env, variants)
-        lines = [
+        envs.append((env, facts, _marker_env_of(env, facts)))
+        lines[env["name"]] = [
             "rules_pyuv explain: hub @%s (%s)" % (plan["hub"], plan.get("lockfile", "")),
             "target environment: %s (%s)" % (env["name"], facts.text),
             "",
         ]
-        for pkg in plan["packages"]:
-            lines.append(_line(pkg, env, facts, files_of))
-        files["_explain/%s.txt" % env["name"]] = "\n".join(lines) + "\n"
+    for pkg in plan["packages"]:
+        whl = pkg["whl"]
+        versions = pkg.get("versions", {})
+
+        # A wheel's or a failure's line depends only on the label and the version, so
+        # most packages (one wheel everywhere) render one line for all environments.
+        same = {}
+        for env, facts, menv in envs:
+            label = whl.get(env["name"], "")
+            version = versions.get(menv, "")
+            if label.startswith(":_build"):
+                line = _line(pkg, env, facts, files_of, label, version)
+            else:
+                key = label + " " + version
+                line = same.get(key)
+                if line == None:
+                    line = _line(pkg, env, facts, files_of, label, version)
+                    same[key] = line
+            lines[env["name"]].append(line)
+    for env, _, _ in envs:
+        files["_explain/%s.txt" % env["name"]] = "\n".join(lines[env["name"]]) + "\n"
         branches.append(("//_envs:" + env["name"], env["name"] + ".txt"))
     no_match = ("rules_pyuv: hub @%s has no environment for this target platform and " +
                 "--@%s//:python_version; its environments are CPython %s on the platforms " +

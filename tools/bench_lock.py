@@ -472,6 +472,16 @@ def _peak_rss_mb(ws: BazelWorkspace) -> float | None:
     return None
 
 
+class _CappedWorkspace(BazelWorkspace):
+    """A workspace whose Bazel server's Java heap may not grow beyond max_heap."""
+
+    max_heap = ""
+
+    def _startup(self) -> list[str]:
+        extra = [f"--host_jvm_args=-Xmx{self.max_heap}"] if self.max_heap else []
+        return [*super()._startup(), *extra]
+
+
 def bench_bazel(
     lock: str,
     warm_up: str,
@@ -479,6 +489,7 @@ def bench_bazel(
     caches: BazelCaches,
     repeat: int,
     hub_args: str = "",
+    max_heap: str = "",
 ):
     """Times the uv_lock repository rule on a warm Bazel server of its own.
 
@@ -486,7 +497,8 @@ def bench_bazel(
     loads rules_pyuv; then each measured query follows an edit of the lock (a new
     comment changes its digest, so Bazel re-runs uv_lock).
     """
-    ws = BazelWorkspace(base / "ws", base / "output_base", caches, name="bench")
+    ws = _CappedWorkspace(base / "ws", base / "output_base", caches, name="bench")
+    ws.max_heap = max_heap
     profile = base / "starlark_cpu.pprof"
     edits = [0]
     cpu: dict[float, float] = {}
@@ -591,6 +603,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the hub's `python_versions` attribute (comma list, e.g. 3.11); default: not "
         "set, every version the lock allows is planned",
     )
+    parser.add_argument(
+        "--max-heap",
+        default="",
+        help="cap the Bazel server's Java heap (-Xmx, e.g. 1g): a run that completes shows "
+        "the hub fits; without it the JVM grows lazily up to a quarter of RAM",
+    )
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     platforms = [p.strip() for p in args.platforms.split(",") if p.strip()]
@@ -607,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(f'# hub: uv_lock(python_version = "3.11"{hub_args})', flush=True)
+    if args.max_heap:
+        print(f"# Bazel server: --host_jvm_args=-Xmx{args.max_heap}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench_lock."))
     caches = BazelCaches.under(REPO_ROOT / ".cache" / "bazel-bench")
     sl_rows, uv_rows, bazel_rows = [], [], []
@@ -645,7 +665,9 @@ def main(argv: list[str] | None = None) -> int:
             )
 
             if not args.no_bazel:
-                bz = bench_bazel(lock, warm_up, tmp / f"bazel_{n}", caches, args.repeat, hub_args)
+                bz = bench_bazel(
+                    lock, warm_up, tmp / f"bazel_{n}", caches, args.repeat, hub_args, args.max_heap
+                )
                 totals["bazel uv_lock"][n] = bz.hub
                 totals["bazel uv_lock, Starlark CPU"][n] = bz.cpu
                 bazel_rows.append(

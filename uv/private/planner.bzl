@@ -340,7 +340,40 @@ def _build_env(pkg):
     scm_name = "".join([c if c.isalnum() else "_" for c in pkg["name"].upper().elems()])
     return {"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_" + scm_name: pkg["version"]}
 
-def _choose_artifact(ctx, pkg, parsed_wheels, env):
+def _wheel_signature(ctx, pkg):
+    """A small id for a package's wheel files as far as choosing among them goes, or None.
+
+    The choice depends only on what follows "<name>-<version>-" in each file name (tags,
+    build tag, the tie-break on the name) and on the order; native packages share a few
+    such lists (cp310-cp313 for the same platforms), so one choice per list and environment
+    serves them all. Files not sharing the first one's prefix get no id (no sharing).
+    """
+    if not pkg["wheels"]:
+        return None
+    first = pkg["wheels"][0]["filename"]
+    parts = first.split("-")
+    if len(parts) < 3:
+        return None
+    prefix = parts[0] + "-" + parts[1] + "-"
+    rest = []
+    for w in pkg["wheels"]:
+        if not w["filename"].startswith(prefix):
+            return None
+        rest.append(w["filename"][len(prefix):])
+    return ctx.wheel_signatures.setdefault("/".join(rest), len(ctx.wheel_signatures))
+
+def _select_wheel(ctx, parsed_wheels, signature, env):
+    """select_parsed_wheel, remembered per wheel signature and environment."""
+    if signature == None:
+        return select_parsed_wheel(parsed_wheels, ctx.tag_maps[env["name"]])
+    key = "%d %s" % (signature, env["name"])
+    if key in ctx.wheel_choices:
+        return ctx.wheel_choices[key]
+    best = select_parsed_wheel(parsed_wheels, ctx.tag_maps[env["name"]])
+    ctx.wheel_choices[key] = best
+    return best
+
+def _choose_artifact(ctx, pkg, parsed_wheels, env, signature = None):
     """Returns ("wheel", artifact), ("sdist", artifact) or ("unavailable", reason).
 
     A reason that depends on the environment names it; others are the same everywhere,
@@ -362,7 +395,7 @@ def _choose_artifact(ctx, pkg, parsed_wheels, env):
             return ("sdist", pkg["sdist"])
         return ("unavailable", ("%s: it is listed in no_binary_packages but the lock has no " +
                                 "sdist of it (the lock offers: %s)") % (what, _offered(pkg)))
-    best = select_parsed_wheel(parsed_wheels, ctx.tag_maps[env["name"]])
+    best = _select_wheel(ctx, parsed_wheels, signature, env)
     if best != None:
         return ("wheel", pkg["wheels"][best])
     if pkg["sdist"]:
@@ -517,14 +550,26 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
     """
     parsed = {}
     pure = {}
+    signatures = {}
     for pkg in candidates:
         wheels = [parse_wheel_filename(w["filename"]) for w in pkg["wheels"]]
         parsed[_entry_key(pkg)] = wheels
         pure[_entry_key(pkg)] = _platform_independent(wheels)
+        if not pure[_entry_key(pkg)]:
+            signatures[_entry_key(pkg)] = _wheel_signature(ctx, pkg)
     builds = {}
     whl = {}
     chosen = {}
-    for env in ctx.envs:
+
+    # The common case: one locked entry, the same in every marker environment, whose
+    # wheels fit any platform. Its choice only depends on the Python version, so it is
+    # made for one environment per version and copied to the others.
+    envs = ctx.envs
+    uniform = (len(candidates) == 1 and not ctx.reached and pure[_entry_key(candidates[0])] and
+               not _has_patch_split(ctx, name))
+    if uniform:
+        envs = ctx.python_envs.values()
+    for env in envs:
         pkg = version_of[env["marker_key"]]
         split = ctx.patch_splits.get(name + " " + env["marker_key"])
         if split:
@@ -550,7 +595,7 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
         # Wheels for every platform are chosen by Python version alone.
         key = _entry_key(pkg) + " " + (env["python_version"] if pure[_entry_key(pkg)] else env["name"])
         if key not in chosen:
-            kind, value = _choose_artifact(ctx, pkg, parsed[_entry_key(pkg)], env)
+            kind, value = _choose_artifact(ctx, pkg, parsed[_entry_key(pkg)], env, signatures.get(_entry_key(pkg)))
             if kind == "wheel":
                 chosen[key] = _artifact_spec(ctx, pkg, value)
             elif kind == "local":
@@ -566,7 +611,24 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
             else:
                 chosen[key] = _unavailable_target(unavailable, value)
         whl[env["name"]] = chosen[key]
+    if uniform:
+        by_version = {py: whl[env["name"]] for py, env in ctx.python_envs.items()}
+        whl = {env["name"]: by_version[env["python_version"]] for env in ctx.envs}
     return whl, builds
+
+def _has_patch_split(ctx, name):
+    prefix = name + " "
+    for key in ctx.patch_splits:
+        if key.startswith(prefix):
+            return True
+    return False
+
+def _first_env_per_python(envs):
+    first = {}
+    for env in envs:
+        if env["python_version"] not in first:
+            first[env["python_version"]] = env
+    return first
 
 def _plan_builds(ctx, label, builds):
     """One sdist_build per version some environment builds, with its requirements."""
@@ -818,6 +880,9 @@ def plan_hub(
         marker_envs = marker_envs,
         marker_cache = {},
         tag_maps = {env["name"]: tag_priority_map(env["target"]) for env in envs},
+        python_envs = _first_env_per_python(envs),
+        wheel_signatures = {},
+        wheel_choices = {},
         no_binary = {normalize_name(p): True for p in no_binary_packages},
         local_names = local_names,
         local_sources = {s["name"]: s for s in workspace["local_sources"]} if workspace else {},

@@ -305,16 +305,23 @@ def test_an_aarch64_musl_file_for_a_musl_target(tmp_path):
     assert "libc.musl-aarch64.so.1" in bad[0].message and "musl" in bad[0].message
 
 
-def test_an_aarch64_file_from_the_rbe_rootfs_when_present():
-    """A real arm64 Debian library, when tools/rbe has unpacked its rootfs on this machine."""
-    lib = REPO_ROOT / ".cache" / "rbe" / "run" / "arm64-rootfs" / "usr" / "lib"
-    candidates = sorted((lib / "aarch64-linux-gnu").glob("libz.so.1*")) if lib.is_dir() else []
-    candidates = [c for c in candidates if c.is_file() and not c.is_symlink()]
-    if not candidates:
-        pytest.skip("no arm64 rootfs unpacked by tools/rbe/up (crafted aarch64 files cover it)")
-    info = _assert_matches_readelf(candidates[0])
+def test_an_aarch64_file_from_the_rbe_rootfs(tmp_path):
+    """A real arm64 Debian library, from the rootfs tarball tools/rbe/setup packs."""
+    cache = Path(os.environ.get("RBE_CACHE_DIR") or REPO_ROOT / ".cache" / "rbe")
+    tarball = cache / "arm64-rootfs.tar.zst"
+    member = "./usr/lib/aarch64-linux-gnu/libz.so.1.2.13"
+    require(None if tarball.is_file() else f"{tarball} (tools/rbe/setup packs it)")
+    require(None if shutil.which("zstd") else "zstd (tools/rbe/setup installs it)")
+    subprocess.run(
+        ["tar", "--zstd", "-xf", str(tarball), "-C", str(tmp_path), member],
+        check=True,
+        capture_output=True,
+    )
+    lib = tmp_path / member
+    info = _assert_matches_readelf(lib)
     assert info.machine_name == "aarch64" and info.libc == "glibc"
-    files = la.scan([candidates[0]])
+    files = la.scan([lib])
+    assert la.check(files, la.Target("linux", "aarch64", "glibc", "2.36")) == []
     assert [p.kind for p in la.check(files, la.Target("linux", "x86_64", "glibc", "2.36"))] == [
         "wrong-arch"
     ]

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.bazel import BazelWorkspace
 from tests.support.index_fixtures import LockProject
+from tests.support.prerequisites import require
 
 pytestmark = pytest.mark.bazel
 
@@ -68,8 +69,11 @@ def _release() -> str:
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory, bazel_caches, package_index, uv_cache_dir):
     release = _release()
-    if not release.startswith("3.11."):
-        pytest.skip(f"needs a CPython 3.11 at {SYSTEM_PYTHON}, found {release}")
+    require(
+        None
+        if release.startswith("3.11.")
+        else f"a CPython 3.11 at {SYSTEM_PYTHON}, found {release}"
+    )
     base = tmp_path_factory.mktemp("full-version")
     lock = LockProject(base_dir=base / "projects", index=package_index, cache_dir=uv_cache_dir)(
         [

@@ -10,25 +10,20 @@ not in the repository fails naming the package and the fix.
 from __future__ import annotations
 
 import json
-import subprocess
 import tomllib
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace
+from tests.support.bazel import HOST_PYTHON, HOST_TOOLCHAIN_TAIL, BazelWorkspace
 from tests.support.git_fixtures import make_recording_repo, move_on
 from tests.support.index_fixtures import BUILD_GROUP, LockProject
 
 pytestmark = pytest.mark.bazel
 
-PY = subprocess.run(
-    ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-    capture_output=True,
-    text=True,
-    check=True,
-).stdout.strip()
+PY = HOST_PYTHON
 
-WORKSPACE_TAIL = """
+WORKSPACE_TAIL = (
+    """
 load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "{py}")
@@ -42,13 +37,9 @@ install_pypi()
 load("@badgit//:repositories.bzl", install_badgit = "install_deps")
 
 install_badgit()
-
-load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
-
-python_host_toolchain(name = "python_host")
-
-register_toolchains("@python_host//:all")
 """
+    + HOST_TOOLCHAIN_TAIL
+)
 
 APP_BUILD = """\
 load("@rules_pyuv//py:defs.bzl", "py_binary")

@@ -26,18 +26,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.bazel import REPO_ROOT, BazelWorkspace
+from tests.support.bazel import HOST_PYTHON, REPO_ROOT, BazelWorkspace
 from tests.support.index_fixtures import BUILD_GROUP, LockProject
 from tests.support.starlark_env import StarlarkEnv
 
 pytestmark = pytest.mark.bazel
 
-PY = subprocess.run(
-    ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-    capture_output=True,
-    text=True,
-    check=True,
-).stdout.strip()
+PY = HOST_PYTHON
 HOST = os.uname().machine
 EPOCH = 315532800  # 1980-01-01: the archive's fixed member time
 

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace
+from tests.support.bazel import HOST_TOOLCHAIN_TAIL, BazelWorkspace
 from tests.support.pkgbuild import build_wheel
 from tests.support.pyindex import PackageIndex
 from tests.support.uvlock import make_project, uv_lock
@@ -59,7 +59,8 @@ platform(
 )
 """
 
-WORKSPACE_TAIL = """
+WORKSPACE_TAIL = (
+    """
 load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
@@ -71,13 +72,9 @@ uv_lock(
 load("@pypi//:repositories.bzl", "install_deps")
 
 install_deps()
-
-load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
-
-python_host_toolchain(name = "python_host")
-
-register_toolchains("@python_host//:all")
 """
+    + HOST_TOOLCHAIN_TAIL
+)
 
 
 @pytest.fixture(scope="module")

@@ -17,24 +17,19 @@ records what it was given:
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace
+from tests.support.bazel import HOST_PYTHON, HOST_TOOLCHAIN_TAIL, BazelWorkspace
 from tests.support.git_fixtures import make_recording_repo
 from tests.support.index_fixtures import BUILD_GROUP, LockProject
 
 pytestmark = pytest.mark.bazel
 
-PY = subprocess.run(
-    ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-    capture_output=True,
-    text=True,
-    check=True,
-).stdout.strip()
+PY = HOST_PYTHON
 
-HUBS = """
+HUBS = (
+    """
 load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
@@ -54,13 +49,9 @@ uv_lock(name = "strict", lockfile = "//:uv.lock", no_build = True, python_versio
 load("@pypi//:repositories.bzl", "install_deps")
 
 install_deps()
-
-load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
-
-python_host_toolchain(name = "python_host")
-
-register_toolchains("@python_host//:all")
 """
+    + HOST_TOOLCHAIN_TAIL
+)
 
 # Hubs with one mistake each; fetched only when a test names them.
 MISTAKES = {

@@ -17,25 +17,20 @@ import base64
 import difflib
 import hashlib
 import json
-import subprocess
 import tarfile
 import zipfile
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace, read_execution_log
+from tests.support.bazel import HOST_PYTHON, HOST_TOOLCHAIN_TAIL, BazelWorkspace, read_execution_log
 from tests.support.index_fixtures import BUILD_GROUP, LockProject
 
 pytestmark = pytest.mark.bazel
 
-PY = subprocess.run(
-    ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-    capture_output=True,
-    text=True,
-    check=True,
-).stdout.strip()
+PY = HOST_PYTHON
 
-WORKSPACE_TAIL = """
+WORKSPACE_TAIL = (
+    """
 load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
@@ -50,13 +45,9 @@ uv_lock(
 load("@pypi//:repositories.bzl", "install_deps")
 
 install_deps()
-
-load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
-
-python_host_toolchain(name = "python_host")
-
-register_toolchains("@python_host//:all")
 """
+    + HOST_TOOLCHAIN_TAIL
+)
 
 APP_BUILD = """\
 load("@rules_pyuv//py:defs.bzl", "py_binary")

@@ -9,24 +9,18 @@ no longer matches the lock fails naming the file instead of building something e
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tomllib
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace, read_execution_log
+from tests.support.bazel import HOST_PYTHON, HOST_TOOLCHAIN_TAIL, BazelWorkspace, read_execution_log
 from tests.support.index_fixtures import BUILD_GROUP
 from tests.support.pkgbuild import build_sdist
 from tests.support.uvlock import uv_lock
 
 pytestmark = pytest.mark.bazel
 
-PY = subprocess.run(
-    ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-    capture_output=True,
-    text=True,
-    check=True,
-).stdout.strip()
+PY = HOST_PYTHON
 
 SDIST = "third_party/sdists/localsdist-1.0.0.tar.gz"
 
@@ -47,7 +41,8 @@ package = false
 localsdist = {{ path = "{SDIST}" }}
 """
 
-WORKSPACE_TAIL = f"""
+WORKSPACE_TAIL = (
+    f"""
 load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "{PY}")
@@ -55,13 +50,9 @@ uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "{PY}")
 load("@pypi//:repositories.bzl", "install_deps")
 
 install_deps()
-
-load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
-
-python_host_toolchain(name = "python_host")
-
-register_toolchains("@python_host//:all")
 """
+    + HOST_TOOLCHAIN_TAIL
+)
 
 APP_BUILD = """\
 load("@rules_pyuv//py:defs.bzl", "py_binary")

@@ -19,7 +19,7 @@ import zipfile
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace, read_execution_log, spawn_properties
+from tests.support.bazel import HOST_PYTHON, BazelWorkspace, read_execution_log, spawn_properties
 from tests.support.index_fixtures import ALL_DEPENDENCIES, BUILD_GROUP, LockProject
 
 pytestmark = pytest.mark.bazel
@@ -27,12 +27,7 @@ pytestmark = pytest.mark.bazel
 # Bazel's cpu constraint names for Linux machines are `uname -m`'s.
 HOST = os.uname().machine
 OTHER = {"x86_64": "aarch64", "aarch64": "x86_64"}[HOST]
-PY = subprocess.run(
-    ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-    capture_output=True,
-    text=True,
-    check=True,
-).stdout.strip()
+PY = HOST_PYTHON
 CP = "cp" + PY.replace(".", "")
 
 PLATFORMS_BUILD = """\

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.bazel import REPO_ROOT
+from tests.support.bazel import HOST_TOOLCHAIN_TAIL, REPO_ROOT
 from tests.support.index_fixtures import seed_wheels_dir
 from tests.support.pkgbuild import build_wheel
 from tests.support.pyindex import PackageIndex
@@ -154,7 +154,8 @@ uv_lock_test(
 )
 """
 
-WORKSPACE_TAIL = """
+WORKSPACE_TAIL = (
+    """
 load("@rules_pyuv//uv:repositories.bzl", "uv_tool")
 
 # rules_pyuv's default version and pins; only the index is the test's.
@@ -170,13 +171,9 @@ uv_tool(
     index_url = "{index}",
     sha256s = {{"{key}": "{bad}"}},
 )
-
-load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
-
-python_host_toolchain(name = "python_host")
-
-register_toolchains("@python_host//:all")
 """
+    + HOST_TOOLCHAIN_TAIL
+)
 
 
 def _write_pyproject(ws, url: str, deps: list[str]) -> None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.bazel import BazelWorkspace, read_execution_log
+from tests.support.bazel import HOST_TOOLCHAIN_TAIL, BazelWorkspace, read_execution_log
 from tests.support.uvlock import make_project, uv_lock
 
 pytestmark = pytest.mark.bazel
 
-WORKSPACE = """
+WORKSPACE = (
+    """
 load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
@@ -29,13 +30,9 @@ uv_lock(
 load("@pypi//:repositories.bzl", "install_deps")
 
 install_deps()
-
-load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
-
-python_host_toolchain(name = "python_host")
-
-register_toolchains("@python_host//:all")
 """
+    + HOST_TOOLCHAIN_TAIL
+)
 
 APP_BUILD = """\
 load("@rules_pyuv//py:defs.bzl", "py_binary")

@@ -37,6 +37,25 @@ register_toolchains("@rules_pyuv//uv/toolchains:all")
 """
 
 
+# The minor version of the interpreter python_host_toolchain finds (/usr/bin/python3 on
+# the machines this suite runs on), for hubs whose python_version must match it.
+HOST_PYTHON = subprocess.run(
+    ["/usr/bin/python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+    capture_output=True,
+    text=True,
+    check=True,
+).stdout.strip()
+
+# The WORKSPACE lines that give a workspace the host's python3 as its interpreter.
+HOST_TOOLCHAIN_TAIL = """
+load("@rules_pyuv//py:repositories.bzl", "python_host_toolchain")
+
+python_host_toolchain(name = "python_host")
+
+register_toolchains("@python_host//:all")
+"""
+
+
 @dataclass(frozen=True)
 class BazelCaches:
     """Directories shared by all workspaces of one test session."""

@@ -1,6 +1,7 @@
 """Differential tests of ``uv/private/pep440.bzl`` against ``packaging`` (the reference).
 
-The real ``.bzl`` file runs in starlark-pyo3 through ``StarlarkEnv``. Seeded random
+The real ``.bzl`` file runs in Bazel 4.2.3: ``starlark_calls`` below declares every call,
+the session's one Bazel build answers them (tests/support/starlark_bazel.py). Seeded random
 versions and specifiers are checked in batches (one Starlark call per batch) against
 ``packaging.version.Version`` and ``packaging.specifiers.SpecifierSet``.
 """
@@ -15,7 +16,7 @@ import pytest
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from tests.support.starlark_env import StarlarkEnv, StarlarkFail
+from tests.support.starlark_bazel import StarlarkFail
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED = 440
@@ -76,19 +77,18 @@ MUTATION_CHARS = ".-_+!*a1 xZ@"
 OPERATORS = ["==", "!=", "<=", ">=", "<", ">", "~=", "==="]
 
 
-@pytest.fixture(scope="module")
-def env() -> StarlarkEnv:
-    return StarlarkEnv(REPO_ROOT)
+PEP440 = "//uv/private:pep440.bzl"
+BATCH = "//tests:pep440_batch.bzl"
 
 
 @pytest.fixture(scope="module")
-def pep440(env):
-    return env.load("//uv/private:pep440.bzl")
+def pep440(starlark_bazel):
+    return starlark_bazel.load(PEP440)
 
 
 @pytest.fixture(scope="module")
-def batch(env):
-    return env.load_source("//tests:pep440_batch.bzl", BATCH_SOURCE)
+def batch(starlark_bazel):
+    return starlark_bazel.load_source(BATCH, BATCH_SOURCE)
 
 
 def _case(rng: random.Random, text: str) -> str:
@@ -232,13 +232,25 @@ def _cmp(a: Version, b: Version) -> int:
     return (a > b) - (a < b)
 
 
-def test_ordering_matches_packaging(batch):
+def _ordering_inputs():
+    """The versions, their packaging parses and the index pairs the ordering test compares."""
     rng = random.Random(SEED + 1)
     texts = [t for t in _versions(3000, SEED + 1) if _packaging_version(t) is not None]
     texts += ["1.0.dev1", "1.0a1.dev1", "1.0a1", "1.0a1.post1.dev1", "1.0a1.post1", "1.0b1"]
     texts += ["1.0rc1", "1.0", "1.0+abc", "1.0+abc.1", "1.0+1", "1.0+1.abc", "1.0.post1.dev1"]
     texts += ["1.0.post1", "1.0.post1+x", "1.0.0.1", "1!0.1", "1.0+a-b", "1.0+a.b"]
     parsed = [Version(t) for t in texts]
+    # Pairwise <, ==, > on keys and compare_versions, on neighbours and random pairs.
+    by_packaging = sorted(
+        range(len(texts)), key=cmp_to_key(lambda i, j: _cmp(parsed[i], parsed[j]))
+    )
+    pairs = list(zip(by_packaging, by_packaging[1:], strict=False))
+    pairs += [(rng.randrange(len(texts)), rng.randrange(len(texts))) for _ in range(3000)]
+    return texts, parsed, pairs
+
+
+def test_ordering_matches_packaging(batch):
+    texts, parsed, pairs = _ordering_inputs()
 
     # Sorting by the Starlark key gives a non-decreasing packaging sequence.
     order = batch.sort_indices(texts)
@@ -246,12 +258,6 @@ def test_ordering_matches_packaging(batch):
     for left, right in zip(order, order[1:], strict=False):
         assert parsed[left] <= parsed[right], (texts[left], texts[right])
 
-    # Pairwise <, ==, > on keys and compare_versions, on neighbours and random pairs.
-    by_packaging = sorted(
-        range(len(texts)), key=cmp_to_key(lambda i, j: _cmp(parsed[i], parsed[j]))
-    )
-    pairs = list(zip(by_packaging, by_packaging[1:], strict=False))
-    pairs += [(rng.randrange(len(texts)), rng.randrange(len(texts))) for _ in range(3000)]
     text_pairs = [(texts[i], texts[j]) for i, j in pairs]
     compared = batch.compare_all(text_pairs)
     relations = batch.less_all(text_pairs)
@@ -264,37 +270,45 @@ def test_ordering_matches_packaging(batch):
     assert equal_pairs > 50
 
 
+# (function, arguments, answer): the examples the module documents.
+DOCUMENTED = [
+    ("compare_versions", ("1.0", "1.0.0"), 0),
+    ("compare_versions", ("1.0RC1", "1.0rc1"), 0),
+    ("compare_versions", ("v1.0", "1.0"), 0),
+    ("compare_versions", ("1.0-post1", "1.0.post1"), 0),
+    ("compare_versions", ("1.0.dev1", "1.0a1"), -1),
+    ("compare_versions", ("1.0", "1.0+local"), -1),
+    ("compare_versions", ("2.0", "1!1.0"), -1),
+    ("is_valid_version", (" 1.0 ",), True),
+    ("is_valid_version", ("1.0.*",), False),
+    ("parse_specifiers", (">=3.9, <4",), [(">=", "3.9"), ("<", "4")]),
+    ("parse_specifiers", ("==3.11.*",), [("==", "3.11.*")]),
+    (
+        "parse_specifiers",
+        (" ~= 2.2 ,, !=1.0.* ,===x ",),
+        [("~=", "2.2"), ("!=", "1.0.*"), ("===", "x")],
+    ),
+    ("parse_specifiers", ("",), []),
+    ("version_satisfies", ("3.11", ">=3.9, <4"), True),
+    ("version_satisfies", ("3.11.4", "==3.11.*"), True),
+    ("version_satisfies", ("3.12", "==3.11.*"), False),
+    ("version_satisfies", ("2.5", "~=2.2"), True),
+    ("version_satisfies", ("3.0", "~=2.2"), False),
+    ("version_satisfies", ("2.0a1", "<2.0"), False),
+    ("version_satisfies", ("2.0a1", ">=1.0"), True),  # pre-releases are allowed
+    ("version_satisfies", ("1.0.post1", ">1.0"), False),
+    ("version_satisfies", ("1.0+local", "==1.0"), True),
+    ("version_satisfies", ("1.0", "==1.0+local"), False),
+    ("version_satisfies", ("FOO", "===foo"), True),  # === compares strings, any text
+    ("version_satisfies", ("1.0.0", "===1.0"), False),
+    ("version_satisfies", ("anything", ""), True),
+]
+
+
 def test_documented_examples(pep440):
-    assert pep440.compare_versions("1.0", "1.0.0") == 0
-    assert pep440.compare_versions("1.0RC1", "1.0rc1") == 0
-    assert pep440.compare_versions("v1.0", "1.0") == 0
-    assert pep440.compare_versions("1.0-post1", "1.0.post1") == 0
-    assert pep440.compare_versions("1.0.dev1", "1.0a1") == -1
-    assert pep440.compare_versions("1.0", "1.0+local") == -1
-    assert pep440.compare_versions("2.0", "1!1.0") == -1
-    assert pep440.is_valid_version(" 1.0 ")
-    assert not pep440.is_valid_version("1.0.*")
-    assert pep440.parse_specifiers(">=3.9, <4") == [(">=", "3.9"), ("<", "4")]
-    assert pep440.parse_specifiers("==3.11.*") == [("==", "3.11.*")]
-    assert pep440.parse_specifiers(" ~= 2.2 ,, !=1.0.* ,===x ") == [
-        ("~=", "2.2"),
-        ("!=", "1.0.*"),
-        ("===", "x"),
-    ]
-    assert pep440.parse_specifiers("") == []
-    assert pep440.version_satisfies("3.11", ">=3.9, <4")
-    assert pep440.version_satisfies("3.11.4", "==3.11.*")
-    assert not pep440.version_satisfies("3.12", "==3.11.*")
-    assert pep440.version_satisfies("2.5", "~=2.2")
-    assert not pep440.version_satisfies("3.0", "~=2.2")
-    assert not pep440.version_satisfies("2.0a1", "<2.0")
-    assert pep440.version_satisfies("2.0a1", ">=1.0")  # pre-releases are allowed
-    assert not pep440.version_satisfies("1.0.post1", ">1.0")
-    assert pep440.version_satisfies("1.0+local", "==1.0")
-    assert not pep440.version_satisfies("1.0", "==1.0+local")
-    assert pep440.version_satisfies("FOO", "===foo")  # === compares strings, any text
-    assert not pep440.version_satisfies("1.0.0", "===1.0")
-    assert pep440.version_satisfies("anything", "")
+    for name, args, want in DOCUMENTED:
+        got = getattr(pep440, name)(*args)
+        assert got == want and type(got) is type(want), (name, args, got)
 
 
 def _neighbours(text: str) -> list[str]:
@@ -344,12 +358,16 @@ def _specifier_is_valid(text: str) -> bool:
     return True
 
 
-def test_specifier_validity_matches_packaging(batch):
+def _specifier_texts() -> list[str]:
     rng = random.Random(SEED + 2)
     fixed = ["==1.0.*", "!=1.0.*", "<1.0.*", "~=1", "~=1.0", "~=1.0+x", "==1.0+x", "<=1.0+x"]
     fixed += ["===", "=== x", "===a;b", "===a)", "== 1.0", "==1.0 .*", "=1.0", "1.0", ">", ""]
     fixed += ["==1.0a1.*", "==1!1.0.*", "==v1.*", ">=V1.0", "~=1.0.post1.dev2", "<1.0-1"]
-    texts = fixed + [_gen_specifier(rng) for _ in range(3000)]
+    return fixed + [_gen_specifier(rng) for _ in range(3000)]
+
+
+def test_specifier_validity_matches_packaging(batch):
+    texts = _specifier_texts()
     got = batch.valid_specifiers(texts)
     valid = 0
     for text, result in zip(texts, got, strict=True):
@@ -384,14 +402,7 @@ def _gen_cases(rng: random.Random, count: int) -> list[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("through_json", [False, True], ids=["compiled", "json-roundtrip"])
 def test_specifier_sets_match_packaging(batch, through_json):
-    rng = random.Random(SEED + 4 + through_json)
-    cases = _gen_cases(rng, 1200 if not through_json else 300)
-    # === needs no PEP 440 version; any other operator fails on one (tested below).
-    checked = []
-    for text, candidates in cases:
-        has_standard = any(s.operator != "===" for s in SpecifierSet(text))
-        keep = [c for c in candidates if not has_standard or _packaging_version(c) is not None]
-        checked.append((text, keep))
+    checked = _checked_cases(through_json)
     results = batch.satisfies_all(checked, through_json)
     total = matched = 0
     for (text, candidates), got in zip(checked, results, strict=True):
@@ -403,6 +414,18 @@ def test_specifier_sets_match_packaging(batch, through_json):
             assert result == expected, f"{candidate!r} in {text!r}"
     assert matched > total // 10
     assert total - matched > total // 10
+
+
+def _checked_cases(through_json: bool) -> list[tuple[str, list[str]]]:
+    rng = random.Random(SEED + 4 + through_json)
+    cases = _gen_cases(rng, 1200 if not through_json else 300)
+    # === needs no PEP 440 version; any other operator fails on one (tested below).
+    checked = []
+    for text, candidates in cases:
+        has_standard = any(s.operator != "===" for s in SpecifierSet(text))
+        keep = [c for c in candidates if not has_standard or _packaging_version(c) is not None]
+        checked.append((text, keep))
+    return checked
 
 
 # (function and arguments, text the failure must contain); also checked by the Bazel suite
@@ -427,3 +450,22 @@ def test_invalid_input_fails_naming_it(pep440, call, needle):
     message = str(info.value)
     assert needle in message
     assert "PEP 440" in message
+
+
+def starlark_calls(calls, request) -> None:
+    """Every Starlark call of this module, for the session's Bazel build to answer."""
+    pep440 = calls.load(PEP440)
+    batch = calls.load_source(BATCH, BATCH_SOURCE)
+    batch.parse_all(_versions(4000))
+    texts, _, pairs = _ordering_inputs()
+    batch.sort_indices(texts)
+    text_pairs = [(texts[i], texts[j]) for i, j in pairs]
+    batch.compare_all(text_pairs)
+    batch.less_all(text_pairs)
+    batch.valid_specifiers(_specifier_texts())
+    for through_json in (False, True):
+        batch.satisfies_all(_checked_cases(through_json), through_json)
+    for name, args, _ in DOCUMENTED:
+        getattr(pep440, name)(*args)
+    for (name, *args), _ in INVALID_CALLS:
+        getattr(pep440, name)(*args)

@@ -29,3 +29,25 @@ def bazel_workspace(tmp_path, bazel_caches):
     ws = BazelWorkspace(tmp_path / "ws", tmp_path / "output_base", bazel_caches)
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def starlark_bazel(request, tmp_path_factory, bazel_caches):
+    """The answers of real Bazel to every Starlark call the differential tests declare.
+
+    One generated workspace and one build for the whole session
+    (tests/support/starlark_bazel.py); its server is stopped after.
+    """
+    import time
+
+    from tests.support.starlark_bazel import Answers, record_all, run_calls
+
+    recorder = record_all(request)
+    base = tmp_path_factory.mktemp("starlark-bazel")
+    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
+    try:
+        start = time.monotonic()
+        answers = run_calls(ws, recorder)
+        yield Answers(answers, recorder.sources, time.monotonic() - start)
+    finally:
+        ws.close()

@@ -7,6 +7,7 @@ load("//py/private:exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run
 
 # buildifier: disable=bzl-visibility
 load("//py/private:providers.bzl", "PyDepsInfo", "PyWheelsInfo", "merge_deps")
+load(":patch_attrs.bzl", "patch_attrs", "patch_flags")
 load(":python_version_flag.bzl", "PythonVersionInfo", "python_version_attr", "selected_version")
 load(":target_libc.bzl", "libc_audit_flags", "target_libc_attrs")
 load(":unpack_limits.bzl", "unpack_limit_flags")
@@ -19,11 +20,6 @@ def _install(ctx, whl):
     """
     site = ctx.actions.declare_directory(ctx.label.name + "_site")
     manifest = ctx.actions.declare_file(ctx.label.name + "_site.json")
-    patches = []
-    for patch in ctx.files.patches:
-        patches += ["--patch", patch.path]
-    if patches:
-        patches += ["--patch-strip", str(ctx.attr.patch_strip)]
     run_py_tool(
         ctx,
         ctx.attr._installer,
@@ -36,7 +32,7 @@ def _install(ctx, whl):
                         manifest.path,
                         "--package",
                         ctx.attr.package,
-                    ] + (["--built"] if whl.is_directory else []) + libc_audit_flags(ctx) + patches +
+                    ] + (["--built"] if whl.is_directory else []) + libc_audit_flags(ctx) + patch_flags(ctx) +
                     unpack_limit_flags(ctx),
         inputs = [whl] + ctx.files.patches,
         outputs = [site, manifest],
@@ -84,14 +80,6 @@ _ATTRS = {
         doc = "Packages this one needs at run time on the target platform.",
     ),
     "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
-    "patch_strip": attr.int(
-        default = 1,
-        doc = "Leading name components the patches' file names lose, like `patch -pN`.",
-    ),
-    "patches": attr.label_list(
-        allow_files = True,
-        doc = "Unified diffs applied to the installed tree, in order (docs/patches.md).",
-    ),
     "python_version": python_version_attr(
         "The hub's python_version flag: the Python the wheel was selected for.",
     ),
@@ -102,6 +90,7 @@ _ATTRS = {
     ),
     "_installer": py_tool_attr("//uv/private:whl_install"),
 }
+_ATTRS.update(patch_attrs("the installed tree"))
 _ATTRS.update(target_libc_attrs())
 
 uv_package = rule(

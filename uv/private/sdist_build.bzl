@@ -23,6 +23,7 @@ load(
     "target_platform_exec_groups",
     "target_platform_toolchains",
 )
+load(":patch_attrs.bzl", "patch_attrs", "patch_flags")
 load(":python_version_flag.bzl", "PythonVersionInfo", "python_version_attr")
 load(":unpack_limits.bzl", "unpack_limit_flags")
 
@@ -92,9 +93,7 @@ def _sdist_build_impl(ctx):
     args.add("--interpreter-python", toolchains.python.python_version)
     args.add("--out-dir", out.path)
     args.add_all(trees, before_each = "--requirement-tree", expand_directories = False)
-    args.add_all(ctx.files.patches, before_each = "--patch")
-    if ctx.files.patches:
-        args.add("--patch-strip", str(ctx.attr.patch_strip))
+    args.add_all(patch_flags(ctx))
     args.add_all(unpack_limit_flags(ctx))
     env = dict(_ACTION_ENV)
     env.update(_build_env(ctx))
@@ -124,6 +123,36 @@ def _sdist_build_impl(ctx):
     )
     return [DefaultInfo(files = depset([out]))]
 
+_ATTRS = {
+    "config_settings": attr.string_list_dict(
+        doc = "PEP 517 config_settings for the build backend: {\"key\": [\"value\"]}; " +
+              "a key with several values is passed as a list (docs/overrides.md).",
+    ),
+    "deps": attr.label_list(
+        providers = [PyWheelsInfo, PyDepsInfo],
+        doc = "Build requirements: hub packages whose installed trees (and their " +
+              "dependencies') make up the build environment.",
+    ),
+    "env": attr.string_dict(
+        doc = "Environment variables of the build action, on top of its fixed ones " +
+              "(docs/overrides.md).",
+    ),
+    "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
+    "python_version": python_version_attr("The hub's python_version flag: the target Python version."),
+    "sdist": attr.label(
+        allow_single_file = [".tar.gz", ".zip", ".tgz"],
+        doc = "The sdist archive (or srcs).",
+    ),
+    "srcs": attr.label_list(
+        allow_files = True,
+        doc = "Instead of sdist: the files of a local project (a directory or " +
+              "editable source of the lock), under the folder of its pyproject.toml.",
+    ),
+    "version": attr.string(mandatory = True, doc = "The version the sdist must build."),
+    "_helper": py_tool_attr("//uv/private:build_helper"),
+}
+_ATTRS.update(patch_attrs("the unpacked sdist before the build"))
+
 sdist_build = rule(
     implementation = _sdist_build_impl,
     doc = """Builds the wheel of one package from its sdist, for the target platform.
@@ -132,42 +161,6 @@ Instead of an sdist it can build a local project from its files (`srcs`), in the
 action on the same pinned execution platform. The output is a directory that holds exactly
 one wheel, named with the tags the build
 produced (e.g. `nativepkg-1.0.0-cp311-cp311-linux_aarch64.whl`).""",
-    attrs = {
-        "config_settings": attr.string_list_dict(
-            doc = "PEP 517 config_settings for the build backend: {\"key\": [\"value\"]}; " +
-                  "a key with several values is passed as a list (docs/overrides.md).",
-        ),
-        "deps": attr.label_list(
-            providers = [PyWheelsInfo, PyDepsInfo],
-            doc = "Build requirements: hub packages whose installed trees (and their " +
-                  "dependencies') make up the build environment.",
-        ),
-        "env": attr.string_dict(
-            doc = "Environment variables of the build action, on top of its fixed ones " +
-                  "(docs/overrides.md).",
-        ),
-        "package": attr.string(mandatory = True, doc = "PEP 503 name of the package."),
-        "patch_strip": attr.int(
-            default = 1,
-            doc = "Leading name components the patches' file names lose, like `patch -pN`.",
-        ),
-        "patches": attr.label_list(
-            allow_files = True,
-            doc = "Unified diffs applied to the unpacked sdist before the build, in order " +
-                  "(docs/patches.md).",
-        ),
-        "python_version": python_version_attr("The hub's python_version flag: the target Python version."),
-        "sdist": attr.label(
-            allow_single_file = [".tar.gz", ".zip", ".tgz"],
-            doc = "The sdist archive (or srcs).",
-        ),
-        "srcs": attr.label_list(
-            allow_files = True,
-            doc = "Instead of sdist: the files of a local project (a directory or " +
-                  "editable source of the lock), under the folder of its pyproject.toml.",
-        ),
-        "version": attr.string(mandatory = True, doc = "The version the sdist must build."),
-        "_helper": py_tool_attr("//uv/private:build_helper"),
-    },
+    attrs = _ATTRS,
     exec_groups = target_platform_exec_groups(),
 )

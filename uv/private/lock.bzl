@@ -47,6 +47,7 @@ load(":markers.bzl", "try_parse_marker")
 load(":names.bzl", "normalize_name")
 load(":pep440.bzl", "try_parse_specifier", "try_parse_version")
 load(":starlark_quote.bzl", "quote")
+load(":text.bzl", "contains_any")
 load(":toml.bzl", "decode_toml")
 load(":workspace.bzl", "workspace_from_lock")
 
@@ -85,12 +86,6 @@ _FIX = "correct the entry or re-create the lock with `uv lock`"
 def _only(text, chars):
     # strip() removes everything exactly when every character is allowed: no slow loop.
     return not text.strip(chars)
-
-def _has_control(text):
-    for c in _CONTROL:
-        if c in text:
-            return True
-    return False
 
 def _show(text):
     """A value for a message: 'x' when plain, else escaped (and shortened)."""
@@ -251,7 +246,7 @@ def _path_error(value, what):
         return "%s must be a string, got %s" % (what, _show(value))
     if not value:
         return "%s is empty" % what
-    if _has_control(value):
+    if contains_any(value, _CONTROL):
         return "%s %s holds a control character" % (what, _show(value))
     return None
 
@@ -261,7 +256,7 @@ def _marker_error(value, cache):
     if value in cache:
         return cache[value]
     error = None
-    if _has_control(value):
+    if contains_any(value, _CONTROL):
         error = "marker %s holds a control character" % _show(value)
     else:
         _, error = try_parse_marker(value)

@@ -24,6 +24,8 @@ Whitespace around a version means ASCII space, tab, CR and LF (Python also strip
 Unicode spaces).
 """
 
+load(":text.bzl", "contains_any")
+
 _WS = " \t\r\n"
 _WS_CHARS = [" ", "\t", "\r", "\n"]
 _DIGITS = "0123456789"
@@ -305,12 +307,6 @@ def _split_operator(text):
             return op, s[len(op):].strip(_WS)
     return None, None
 
-def _has_whitespace(text):
-    for c in _WS_CHARS:
-        if c in text:
-            return True
-    return False
-
 def _public_key(parsed):
     """The key without the local label (PEP 440 ignores it for some operators)."""
     key = parsed["key"]
@@ -330,21 +326,21 @@ def _compile(op, version_text):
     spec = {"op": op, "version": version_text}
     if op == "===":
         # Arbitrary equality: anything but whitespace, ";" and ")"; compared as a string.
-        if _has_whitespace(version_text) or ";" in version_text or ")" in version_text:
+        if contains_any(version_text, _WS_CHARS) or ";" in version_text or ")" in version_text:
             return None
         spec["kind"] = "arbitrary"
         spec["text"] = version_text.lower()
         return spec
     if op in ("==", "!=") and version_text.endswith(".*"):
         base = try_parse_version(version_text[:-2])
-        if (base == None or _has_whitespace(version_text) or base["pre"] != None or
+        if (base == None or contains_any(version_text, _WS_CHARS) or base["pre"] != None or
             base["post"] != None or base["dev"] != None or base["local"] != None):
             return None
         spec["kind"] = "prefix" if op == "==" else "not_prefix"
         spec["low"] = _make_key(base["epoch"], base["release"], None, None, 0, None)
         spec["high"] = _next_prefix_dev0(base["epoch"], base["release"])
         return spec
-    version = None if _has_whitespace(version_text) else try_parse_version(version_text)
+    version = None if contains_any(version_text, _WS_CHARS) else try_parse_version(version_text)
     if version == None:
         return None
     if version["local"] != None and op not in ("==", "!="):

@@ -508,10 +508,74 @@ def _token_end(line, p):
             return j
     return len(line)
 
-def _skip_array_blanks(lines, i, p):
-    """Skips blanks, newlines and comments inside an array; returns (line, index) or (-1, 0) at end of file."""
+def _key_and_equals(line, i, p, filename, memo, where):
+    """Parses `key =` at `p` the slow way; returns (list of parts, index after '=')."""
+    parts, p = _parse_key(line, p, i, filename, memo)
+    if line[p:p + 1] != "=":
+        _fail(filename, i, p, "expected '=' after key %s%s, found %s" % (_show_key(parts), where, _found(line, p)))
+    return parts, p + 1
+
+def _inline_store(table, dc, parts, kl, kp, value, filename):
+    """Stores a value under a (possibly dotted) key of an inline table.
+
+    `dc` mirrors the tables created by dotted keys in this inline table: only those may
+    receive more dotted keys; inline values are immutable.
+    """
+    for j in range(len(parts) - 1):
+        k = parts[j]
+        if k in table:
+            if k not in dc:
+                _fail(filename, kl, kp, "cannot add key %s to inline table: %s is already defined as a value" % (
+                    _show_key(parts),
+                    _show_key(parts[:j + 1]),
+                ))
+        else:
+            table[k] = {}
+            dc[k] = {}
+        table = table[k]
+        dc = dc[k]
+    stem = parts[-1]
+    if stem in table:
+        _fail(filename, kl, kp, "duplicate key %s in inline table" % _show_key(parts))
+    table[stem] = value
+
+def _after_value_error(line, i, p, end, open_i, open_p, filename):
+    """Fails on what follows a value inside an array or inline table when it is not ',' or the closer."""
+    opened = "opened at line %d, column %d" % (open_i + 1, open_p + 1)
+    if end == "]":
+        _fail(filename, i, p, "expected ',' or ']' after array element (array %s), found %s" % (opened, _found(line, p)))
+    if p >= len(line):
+        _fail(filename, i, p, "newline inside inline table %s: expected ',' or '}' (inline tables must be on one line)" % opened)
+    _fail(filename, i, p, "expected ',' or '}' after value in inline table (%s), found %s" % (opened, _found(line, p)))
+
+# What _parse_entry expects next at the current position.
+_KEY = 0  # a key, after ',' in an inline table
+_FIRST_KEY = 1  # a key, first in an inline table (or the entry's own key); '}' closes the table
+_VALUE = 2  # a value; in an array ']' closes it
+_AFTER = 3  # what follows a value: ',' or the closer, or the end of the entry's line
+
+def _parse_entry(lines, i, p, filename, memo):
+    """Parses a `key = value` line starting at (i, p), arrays and inline tables included.
+
+    Returns (key parts, key line, key column, value, line, index after the blanks that follow
+    the value). Starlark forbids recursion, so one loop walks the tokens (keys, values,
+    separators, closers) of every nesting level, with the enclosing containers on an
+    explicit stack. Each token starts with the one blank-skipping step of the loop and
+    calls no helper in the shapes that fill a lock (bare keys seen before, one-line strings,
+    single blanks, one array element a line): a call costs about a microsecond in Bazel's
+    interpreter (see _skip_ws), more than a few more loop turns.
+    """
+
+    # The innermost open container: `end` is its closer ("\n", which no line holds, for the
+    # entry itself), `cur` its list or dict, `dc` its dotted-key tables (see _inline_store),
+    # `key` the pending key (parts, line, column) and (open_i, open_p) where it opened.
+    end, cur, dc, open_i, open_p = "\n", None, None, i, p
+    key, key_i, key_p = None, i, p
+    stack = []  # the enclosing containers, as tuples of the variables above
+    state = _FIRST_KEY
+    value = None
     line = lines[i]
-    for _ in range(len(lines)):
+    for _ in range(_FOREVER):
         c = line[p:p + 1]
         if c in _WS:
             p += 1
@@ -519,92 +583,21 @@ def _skip_array_blanks(lines, i, p):
             if c in _WS:
                 p = _skip_ws(line, p + 1)
                 c = line[p:p + 1]
-        if c != "" and c != "#":
-            return i, p
-        i += 1
-        if i >= len(lines):
-            break
-        line = lines[i]
+        if end == "]" and (c == "" or c == "#"):
+            # Arrays may span lines and hold comments; their items in a lock are indented
+            # by four spaces.
+            i += 1
+            if i >= len(lines):
+                _fail(filename, open_i, open_p, "unclosed array: expected ']' before end of file")
+            line = lines[i]
+            p = 4 if line[:4] == "    " and line[4:5] not in _WS else 0
+            continue
 
-        # Array items of a lock are indented by four spaces.
-        p = 4 if line[:4] == "    " and line[4:5] not in _WS else 0
-    return -1, 0
-
-def _inline_key(lines, i, p, frame, filename, memo):
-    """Parses `key =` inside an inline table; returns the index after the blanks following '='."""
-    line = lines[i]
-    frame["kl"] = i
-    frame["kp"] = p
-    parts, p = _parse_key(line, p, i, filename, memo)
-    if p >= len(line) or line[p] != "=":
-        _fail(filename, i, p, "expected '=' after key %s in inline table, found %s" % (_show_key(parts), _found(line, p)))
-    frame["k"] = parts
-    return _skip_ws(line, p + 1)
-
-def _inline_store(frame, value, filename):
-    """Stores a value under the pending key of an inline table frame."""
-    parts = frame["k"]
-    table = frame["v"]
-    if len(parts) > 1:
-        # `dc` mirrors the tables created by dotted keys in this inline table: only those
-        # may receive more dotted keys; inline values are immutable.
-        dc = frame["dc"]
-        for j in range(len(parts) - 1):
-            k = parts[j]
-            if k in table:
-                if k not in dc:
-                    _fail(filename, frame["kl"], frame["kp"], "cannot add key %s to inline table: %s is already defined as a value" % (
-                        _show_key(parts),
-                        _show_key(parts[:j + 1]),
-                    ))
-            else:
-                table[k] = {}
-                dc[k] = {}
-            table = table[k]
-            dc = dc[k]
-    stem = parts[-1]
-    if stem in table:
-        _fail(filename, frame["kl"], frame["kp"], "duplicate key %s in inline table" % _show_key(parts))
-    table[stem] = value
-
-def _parse_value(lines, i, p, filename, memo):
-    """Parses the value at (i, p), arrays and inline tables included; returns (value, line, index).
-
-    Nesting uses an explicit stack because Starlark forbids recursion. Function calls are
-    costly in Bazel's interpreter, so the shapes that fill a lock (one-line strings, single
-    blanks, `{ key = value, ... }`) are handled inline, the same few lines at each place they
-    occur: folding them into helpers would add a call per value or key of the lock.
-    """
-    stack = []
-    value = None
-    have = False  # whether `value` holds a finished value to hand to the enclosing frame
-    line = lines[i]
-    for _ in range(_FOREVER):
-        if not have:
-            c = line[p:p + 1]
-            if c in _WS:
-                p += 1
-                c = line[p:p + 1]
-                if c in _WS:
-                    p = _skip_ws(line, p + 1)
-                    c = line[p:p + 1]
-            top = stack[-1] if stack else None
-            if top != None and top["a"]:
-                if c == "" or c == "#":
-                    i, p = _skip_array_blanks(lines, i, p)
-                    if i == -1:
-                        _fail(filename, top["l"], top["c"], "unclosed array: expected ']' before end of file")
-                    line = lines[i]
-                    c = line[p]
-                if c == "]":
-                    stack.pop()
-                    value = top["v"]
-                    have = True
-                    p += 1
-                    continue
-            elif c == "" or c == "#":
-                _fail(filename, i, p, "expected a value, found %s" % ("end of line" if c == "" else "a comment"))
-
+        if c == end and (state == _AFTER or state == (_VALUE if end == "]" else _FIRST_KEY)):
+            value = cur
+            end, cur, dc, open_i, open_p, key, key_i, key_p = stack.pop()
+            p += 1
+        elif state == _VALUE:
             if c == '"' and line[p + 1:p + 3] != '""':
                 q = line.find('"', p + 1)
                 if q != -1 and line.find("\\", p + 1, q) == -1:
@@ -612,131 +605,61 @@ def _parse_value(lines, i, p, filename, memo):
                     p = q + 1
                 else:
                     value, p = _basic_string(line, p, i, filename)
-            elif c == "[":
-                stack.append({"a": True, "v": [], "l": i, "c": p})
+            elif c == "{" or c == "[":
+                stack.append((end, cur, dc, open_i, open_p, key, key_i, key_p))
+                open_i, open_p = i, p
                 p += 1
-                continue
-            elif c == "{":
-                frame = {"a": False, "v": {}, "l": i, "c": p, "dc": {}}
-                p += 1
-                if line[p:p + 1] in _WS:
-                    p += 1
-                    if line[p:p + 1] in _WS:
-                        p = _skip_ws(line, p + 1)
-                c = line[p:p + 1]
-                if c == "}":
-                    value = frame["v"]
-                    have = True
-                    p += 1
-                    continue
-                if c == "":
-                    _fail(filename, i, p, "newline inside inline table opened at column %d: inline tables must be on one line" % (frame["c"] + 1))
-                stack.append(frame)
-
-                # Fast path for `key = `, with a bare key seen before (see _parse_key). Written out
-                # at each place rather than shared: it runs for nearly every key of a lock, and a
-                # call costs about a microsecond in Bazel's interpreter (see _skip_ws).
-                e = line.find(" ", p)
-                k = line[p:e] if e > p else None
-                if k in memo and line[e + 1:e + 2] == "=":
-                    frame["k"] = [k]
-                    frame["kl"] = i
-                    frame["kp"] = p
-                    p = e + 2
+                if c == "[":
+                    end, cur = "]", []
                 else:
-                    p = _inline_key(lines, i, p, frame, filename, memo)
+                    end, cur, dc = "}", {}, {}
+                    state = _FIRST_KEY
                 continue
+            elif c == "" or c == "#":
+                _fail(filename, i, p, "expected a value, found %s" % ("end of line" if c == "" else "a comment"))
             else:
                 value, i, p = _scalar(lines, i, p, filename)
                 line = lines[i]
-            have = True
-
-        if not stack:
-            return value, i, p
-        top = stack[-1]
-        if top["a"]:
-            top["v"].append(value)
-            c = line[p:p + 1]
-            if c in _WS:
-                p += 1
-                c = line[p:p + 1]
-                if c in _WS:
-                    p = _skip_ws(line, p + 1)
-                    c = line[p:p + 1]
-            if c == "" or c == "#":
-                i, p = _skip_array_blanks(lines, i, p)
-                if i == -1:
-                    _fail(filename, top["l"], top["c"], "unclosed array: expected ']' before end of file")
-                line = lines[i]
-                c = line[p]
-            if c == ",":
-                have = False
-                p += 1
-            elif c == "]":
-                stack.pop()
-                value = top["v"]
-                p += 1
-            else:
-                _fail(filename, i, p, "expected ',' or ']' after array element (array opened at line %d, column %d), found %s" % (
-                    top["l"] + 1,
-                    top["c"] + 1,
-                    _found(line, p),
-                ))
+        elif state == _AFTER:
+            if end == "\n":
+                if c != "" and c != "#":
+                    _fail(filename, i, p, "expected end of line after the value of key %s, found %s" % (_show_key(key), _found(line, p)))
+                return key, key_i, key_p, value, i, p
+            if c != ",":
+                _after_value_error(line, i, p, end, open_i, open_p, filename)
+            state = _VALUE if end == "]" else _KEY
+            p += 1
             continue
-
-        # Inline table: store the value, then expect ',' and the next key, or '}'.
-        parts = top["k"]
-        if len(parts) == 1:
-            if parts[0] in top["v"]:
-                _fail(filename, top["kl"], top["kp"], "duplicate key %s in inline table" % _show_key(parts))
-            top["v"][parts[0]] = value
         else:
-            _inline_store(top, value, filename)
-        c = line[p:p + 1]
-        if c in _WS:
-            p += 1
-            c = line[p:p + 1]
-            if c in _WS:
-                p = _skip_ws(line, p + 1)
-                c = line[p:p + 1]
-        if c == ",":
-            p += 1
-            if line[p:p + 1] in _WS:
-                p += 1
-                if line[p:p + 1] in _WS:
-                    p = _skip_ws(line, p + 1)
-            c = line[p:p + 1]
-            if c == "}":
-                _fail(filename, i, p, "trailing comma in inline table: expected a key, found '}'")
             if c == "":
-                _fail(filename, i, p, "newline inside inline table opened at line %d, column %d: inline tables must be on one line" % (top["l"] + 1, top["c"] + 1))
+                if state == _FIRST_KEY:
+                    _fail(filename, i, p, "newline inside inline table opened at column %d: inline tables must be on one line" % (open_p + 1))
+                _fail(filename, i, p, "newline inside inline table opened at line %d, column %d: inline tables must be on one line" % (open_i + 1, open_p + 1))
+            if c == "}" and state == _KEY:
+                _fail(filename, i, p, "trailing comma in inline table: expected a key, found '}'")
+            key_i, key_p = i, p
 
-            # Fast path for `key = `, with a bare key seen before (see _parse_key). Written out
-            # at each place rather than shared: it runs for nearly every key of a lock, and a
-            # call costs about a microsecond in Bazel's interpreter (see _skip_ws).
+            # `key = ` with a bare key seen before (see _parse_key): one native find.
             e = line.find(" ", p)
             k = line[p:e] if e > p else None
             if k in memo and line[e + 1:e + 2] == "=":
-                top["k"] = [k]
-                top["kl"] = i
-                top["kp"] = p
+                key = [k]
                 p = e + 2
             else:
-                p = _inline_key(lines, i, p, top, filename, memo)
-            have = False
-        elif c == "}":
-            stack.pop()
-            value = top["v"]
-            p += 1
-        elif c == "":
-            _fail(filename, i, p, "newline inside inline table opened at line %d, column %d: expected ',' or '}' (inline tables must be on one line)" % (top["l"] + 1, top["c"] + 1))
-        else:
-            _fail(filename, i, p, "expected ',' or '}' after value in inline table (opened at line %d, column %d), found %s" % (
-                top["l"] + 1,
-                top["c"] + 1,
-                _found(line, p),
-            ))
-    return None, i, p  # unreachable
+                key, p = _key_and_equals(line, i, p, filename, memo, " in inline table" if end == "}" else "")
+            state = _VALUE
+            continue
+
+        # A value is complete: hand it to the container it belongs to.
+        state = _AFTER
+        if end == "]":
+            cur.append(value)
+        elif end == "}":
+            if len(key) == 1 and key[0] not in cur:
+                cur[key[0]] = value
+            else:
+                _inline_store(cur, dc, key, key_i, key_p, value, filename)
+    return None, i, p, None, i, p  # unreachable
 
 def _flags_get(flags, key, flag):
     """The line where `flag` was set on `key` (or, recursively, on a parent), or None."""
@@ -937,33 +860,9 @@ def decode_toml(text, filename = "<string>", positions = None):
             i += 1
             continue
 
-        key_i, key_p = i, p
-
-        # Fast path for `key = `, with a bare key seen before (see _parse_key). Written out
-        # at each place rather than shared: it runs for nearly every key of a lock, and a
-        # call costs about a microsecond in Bazel's interpreter (see _skip_ws).
-        e = line.find(" ", p)
-        k = line[p:e] if e > p else None
-        if k in memo and line[e + 1:e + 2] == "=":
-            parts = [k]
-            p = e + 1
-        else:
-            parts, p = _parse_key(line, p, i, filename, memo)
-            if line[p:p + 1] != "=":
-                _fail(filename, i, p, "expected '=' after key %s, found %s" % (_show_key(parts), _found(line, p)))
+        parts, key_i, key_p, value, i, p = _parse_entry(lines, i, p, filename, memo)
         if keys_at != None:
             keys_at[parts[0]] = (key_i + 1, key_p + 1)
-        value, i, p = _parse_value(lines, i, p + 1, filename, memo)
-        line = lines[i]
-        c = line[p:p + 1]
-        if c in _WS:
-            p += 1
-            c = line[p:p + 1]
-            if c in _WS:
-                p = _skip_ws(line, p + 1)
-                c = line[p:p + 1]
-        if c != "" and c != "#":
-            _fail(filename, i, p, "expected end of line after the value of key %s, found %s" % (_show_key(parts), _found(line, p)))
         if len(parts) == 1 and parts[0] not in table and type(value) not in ("dict", "list"):
             table[parts[0]] = value
         else:

@@ -65,6 +65,19 @@ def _patches(plan, pkg, key):
 def _target(function, kwargs):
     return render_call(function, kwargs) + "\n\n"
 
+def _uv_package(plan, pkg, name, deps, with_wheel):
+    """The uv_package target `name`: the wheel, its patches and `deps`, or only `deps`."""
+    kwargs = [("name", name), ("package", pkg["name"])]
+    if with_wheel:
+        kwargs.append(("whl", ":whl"))
+    kwargs += [
+        ("deps", render_env_select(deps, "//_markers", 4, default = "most_common")),
+        ("python_version", _python_version_label(plan)),
+    ]
+    if with_wheel:
+        kwargs += _patches(plan, pkg, "patches")
+    return _target("uv_package", kwargs)
+
 def _render_package(plan, pkg):
     what = "@%s//%s" % (plan["hub"], pkg["label"])
     if pkg.get("replace"):
@@ -96,33 +109,16 @@ def _render_package(plan, pkg):
             ("name", "sdist"),
             ("actual", render_env_select(pkg["sdist"], "//_markers", 4, default = "most_common")),
         ]))
-    installed = ":" + pkg["label"]
     if pkg["cycle"]:
         # In a dependency cycle: the wheel sits in :_installed, which needs nothing from
         # the cycle; the package's label brings every member of the cycle.
         installed = ":_installed"
         lines.append("# This package depends on itself through a dependency cycle.\n")
-        lines.append(_target("uv_package", [
-            ("name", "_installed"),
-            ("package", pkg["name"]),
-            ("whl", ":whl"),
-            ("deps", render_env_select(pkg["installed_deps"], "//_markers", 4, default = "most_common")),
-            ("python_version", _python_version_label(plan)),
-        ] + _patches(plan, pkg, "patches")))
-        lines.append(_target("uv_package", [
-            ("name", pkg["label"]),
-            ("package", pkg["name"]),
-            ("deps", render_env_select(pkg["deps"], "//_markers", 4, default = "most_common")),
-            ("python_version", _python_version_label(plan)),
-        ]))
+        lines.append(_uv_package(plan, pkg, "_installed", pkg["installed_deps"], True))
+        lines.append(_uv_package(plan, pkg, pkg["label"], pkg["deps"], False))
     else:
-        lines.append(_target("uv_package", [
-            ("name", pkg["label"]),
-            ("package", pkg["name"]),
-            ("whl", ":whl"),
-            ("deps", render_env_select(pkg["deps"], "//_markers", 4, default = "most_common")),
-            ("python_version", _python_version_label(plan)),
-        ] + _patches(plan, pkg, "patches")))
+        installed = ":" + pkg["label"]
+        lines.append(_uv_package(plan, pkg, pkg["label"], pkg["deps"], True))
 
     # `bazel run @hub//<package>:bin`: the package's main console script, found in the
     # installed wheel (uv.lock does not record entry points).

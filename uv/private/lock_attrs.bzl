@@ -11,44 +11,58 @@ load(":names.bzl", "requirement_name")
 load(":overrides.bzl", "OVERRIDE_ATTRS", "override_settings")
 load(":patches.bzl", "PATCH_ATTRS", "add_patches")
 load(":planner.bzl", "plan_hub")
+load(":text.bzl", "prose")
 load(":toml.bzl", "decode_toml")
 load(":workspace.bzl", "clean_path", "resolve_workspace")
 
 LOCK_ATTRS = {
     "allowed_path_roots": attr.string_list(
-        doc = "Absolute directories outside the lock's repository from which the lock may " +
-              "take path artifacts (`source = { path = ... }`). By default a path must stay " +
-              "inside the repository that holds the lock: the lock is untrusted input.",
+        doc = prose("""
+            Absolute directories outside the lock's repository from which the lock may take path
+            artifacts (`source = { path = ... }`). By default a path must stay inside the
+            repository that holds the lock: the lock is untrusted input.
+        """),
     ),
     "auth_patterns": attr.string_dict(
-        doc = "Authorization header patterns per host for the artifact downloads, as in " +
-              "http_archive (credentials come from netrc).",
+        doc = prose("""
+            Authorization header patterns per host for the artifact downloads, as in
+            http_archive (credentials come from netrc).
+        """),
     ),
     "build_dependencies": attr.string_list_dict(
-        doc = "Per-package build requirements for sdist builds, replacing the build " +
-              "dependency group for that package: {\"pkg\": [\"setuptools\", \"cython\"]}. " +
-              "Every name must be locked.",
+        doc = prose("""
+            Per-package build requirements for sdist builds, replacing the build dependency
+            group for that package: {"pkg": ["setuptools", "cython"]}. Every name must be
+            locked.
+        """),
     ),
     "console_scripts": attr.string_list_dict(
-        doc = "Console scripts to expose as @<hub>//<package>:<script>, per package: " +
-              "{\"black\": [\"black\", \"blackd\"]}. uv.lock does not record entry " +
-              "points, so the names are given here; each is checked against the installed " +
-              "wheel when built.",
+        doc = prose("""
+            Console scripts to expose as @<hub>//<package>:<script>, per package: {"black":
+            ["black", "blackd"]}. uv.lock does not record entry points, so the names are given
+            here; each is checked against the installed wheel when built.
+        """),
     ),
     "build_dependency_group": attr.string(
         default = "build",
-        doc = "Dependency group of the lock's root project whose packages are the default " +
-              "build requirements of sdists.",
+        doc = prose("""
+            Dependency group of the lock's root project whose packages are the default build
+            requirements of sdists.
+        """),
     ),
     "credential_hosts": attr.string_list(
-        doc = "Hosts, besides those of the lock's registries (`source.registry` of its " +
-              "packages), to which netrc credentials may be sent (over https), e.g. an " +
-              "index's separate file host.",
+        doc = prose("""
+            Hosts, besides those of the lock's registries (`source.registry` of its packages),
+            to which netrc credentials may be sent (over https), e.g. an index's separate file
+            host.
+        """),
     ),
     "local_sources": attr.string_dict(
-        doc = "Per local directory or editable source of the lock that is not a workspace " +
-              "member: the filegroup of the files its wheel is built from, when it is not " +
-              "`//<directory>:srcs`: {\"localdir\": \"//third_party/localdir:files\"}.",
+        doc = prose("""
+            Per local directory or editable source of the lock that is not a workspace member:
+            the filegroup of the files its wheel is built from, when it is not
+            `//<directory>:srcs`: {"localdir": "//third_party/localdir:files"}.
+        """),
     ),
     "lockfile": attr.label(
         mandatory = True,
@@ -56,36 +70,46 @@ LOCK_ATTRS = {
         doc = "The uv.lock file.",
     ),
     "members": attr.string_dict(
-        doc = "Per workspace member: its Bazel target, when it is not the convention's " +
-              "`//<member directory>:<member name>` (name with `_` for `-` and `.`): " +
-              "{\"lib-b\": \"//libs/b\"}. See docs/workspaces.md.",
+        doc = prose("""
+            Per workspace member: its Bazel target, when it is not the convention's `//<member
+            directory>:<member name>` (name with `_` for `-` and `.`): {"lib-b": "//libs/b"}.
+            See docs/workspaces.md.
+        """),
     ),
     "netrc": attr.string(
         doc = "netrc file with index credentials; default $NETRC, else ~/.netrc.",
     ),
     "netrc_default": attr.bool(
         default = False,
-        doc = "Use the netrc `default` entry's credentials, for the hosts in " +
-              "credential_hosts only (never for a host that only the lock names).",
+        doc = prose("""
+            Use the netrc `default` entry's credentials, for the hosts in credential_hosts only
+            (never for a host that only the lock names).
+        """),
     ),
     "no_binary_packages": attr.string_list(
         doc = "Packages always built from their sdist, even where the lock lists wheels.",
     ),
     "platforms": attr.string_list(
-        doc = "The target platforms (os_cpu: \"linux_x86_64\", \"linux_aarch64\", " +
-              "\"macos_x86_64\", \"macos_aarch64\", \"windows_x86_64\", " +
-              "\"windows_aarch64\") the hub plans; default: all of them. Planning fewer " +
-              "makes the hub faster to evaluate; a build for another platform fails naming " +
-              "the hub and this attribute.",
+        doc = prose("""
+            The target platforms (os_cpu: "linux_x86_64", "linux_aarch64", "macos_x86_64",
+            "macos_aarch64", "windows_x86_64", "windows_aarch64") the hub plans; default: all of
+            them. Planning fewer makes the hub faster to evaluate; a build for another platform
+            fails naming the hub and this attribute.
+        """),
     ),
     "python_versions": attr.string_list(
-        doc = "The Python minor versions (\"3.11\") the hub plans, and " +
-              "--@<hub>//:python_version accepts; default: every one the lock's " +
-              "requires-python allows. python_version must be one of them.",
+        doc = prose("""
+            The Python minor versions ("3.11") the hub plans, and --@<hub>//:python_version
+            accepts; default: every one the lock's requires-python allows. python_version must
+            be one of them.
+        """),
     ),
     "python_version": attr.string(
-        doc = "Default target Python version (\"3.11\"), or the full release (\"3.11.7\") when " +
-              "the lock picks packages by python_full_version within it; default: the lowest the lock allows.",
+        doc = prose("""
+            Default target Python version ("3.11"), or the full release ("3.11.7") when the lock
+            picks packages by python_full_version within it; default: the lowest the lock
+            allows.
+        """),
     ),
 }
 

@@ -9,39 +9,49 @@ naming the attribute and the package.
 """
 
 load(":names.bzl", "normalize_name")
+load(":text.bzl", "prose")
 load(":wheel_tags.bzl", "describe_target")
 
 OVERRIDE_ATTRS = {
     "exclude_deps": attr.string_list_dict(
-        doc = "Runtime dependencies to drop, per package: {\"pkg\": [\"heavy-native-dep\"]}. " +
-              "Each must be a locked dependency of the package (docs/overrides.md).",
+        doc = prose("""
+            Runtime dependencies to drop, per package: {"pkg": ["heavy-native-dep"]}. Each must
+            be a locked dependency of the package (docs/overrides.md).
+        """),
     ),
     "extra_deps": attr.string_list_dict(
-        doc = "Runtime dependencies to add, per package: locked package names or Bazel " +
-              "targets (\"//lib:shim\", \"@repo//x\") that provide Python (py_library): " +
-              "{\"pkg\": [\"six\", \"//third_party:shim\"]}.",
+        doc = prose("""
+            Runtime dependencies to add, per package: locked package names or Bazel targets
+            ("//lib:shim", "@repo//x") that provide Python (py_library): {"pkg": ["six",
+            "//third_party:shim"]}.
+        """),
     ),
     "no_build": attr.bool(
         default = False,
-        doc = "Refuse every sdist build of the hub (git sources included): a target " +
-              "platform without a wheel fails at analysis time, listing what would need " +
-              "building there. Local workspace sources are still built.",
+        doc = prose("""
+            Refuse every sdist build of the hub (git sources included): a target platform
+            without a wheel fails at analysis time, listing what would need building there.
+            Local workspace sources are still built.
+        """),
     ),
     "no_build_packages": attr.string_list(
         doc = "Packages whose sdists are never built: like no_build, for these only.",
     ),
     "replace": attr.string_dict(
-        doc = "Packages replaced by a Bazel target: {\"pkg\": \"//third_party/pkg\"}. Every " +
-              "use of @<hub>//pkg (also as another package's dependency) resolves to the " +
-              "target, which must provide Python (py_library); nothing of the lock's " +
-              "package is fetched.",
+        doc = prose("""
+            Packages replaced by a Bazel target: {"pkg": "//third_party/pkg"}. Every use of
+            @<hub>//pkg (also as another package's dependency) resolves to the target, which
+            must provide Python (py_library); nothing of the lock's package is fetched.
+        """),
     ),
     "sdist_build_env": attr.string_list_dict(
         doc = "Environment variables of a package's sdist build: {\"pkg\": [\"NAME=value\"]}.",
     ),
     "sdist_config_settings": attr.string_list_dict(
-        doc = "PEP 517 config_settings passed to the build backend of a package's sdist " +
-              "build: {\"pkg\": [\"key=value\"]}; a key given twice becomes a list.",
+        doc = prose("""
+            PEP 517 config_settings passed to the build backend of a package's sdist build:
+            {"pkg": ["key=value"]}; a key given twice becomes a list.
+        """),
     ),
 }
 

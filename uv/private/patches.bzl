@@ -7,23 +7,29 @@ repository, in Bazel 4.2 as in 9.
 """
 
 load(":names.bzl", "normalize_name")
+load(":text.bzl", "prose")
 
 PATCH_ATTRS = {
     "patch_strip": attr.int(
         default = 1,
-        doc = "Leading name components removed from the file names in every patch of " +
-              "`patches` and `sdist_patches`, like `patch -pN` (1 for `git diff` and " +
-              "`diff -u a/... b/...`).",
+        doc = prose("""
+            Leading name components removed from the file names in every patch of `patches` and
+            `sdist_patches`, like `patch -pN` (1 for `git diff` and `diff -u a/... b/...`).
+        """),
     ),
     "patches": attr.string_list_dict(
-        doc = "Post-install patches per package: {\"pkg\": [\"//patches:pkg.patch\"]}, " +
-              "unified diffs applied in order to the installed tree (names start with " +
-              "`site-packages/`). Labels of the main repository; see docs/patches.md.",
+        doc = prose("""
+            Post-install patches per package: {"pkg": ["//patches:pkg.patch"]}, unified diffs
+            applied in order to the installed tree (names start with `site-packages/`). Labels
+            of the main repository; see docs/patches.md.
+        """),
     ),
     "sdist_patches": attr.string_list_dict(
-        doc = "Pre-build patches per package: {\"pkg\": [\"//patches:pkg-src.patch\"]}, " +
-              "unified diffs applied in order to the unpacked sdist (or local project) " +
-              "before its wheel is built. Labels of the main repository.",
+        doc = prose("""
+            Pre-build patches per package: {"pkg": ["//patches:pkg-src.patch"]}, unified diffs
+            applied in order to the unpacked sdist (or local project) before its wheel is built.
+            Labels of the main repository.
+        """),
     ),
 }
 

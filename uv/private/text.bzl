@@ -1,4 +1,4 @@
-"""String predicates shared by the lock, version and marker parsers."""
+"""Text helpers shared by the lock, version and marker parsers and the attribute docs."""
 
 def contains_any(text, chars):
     """Whether `text` holds any of `chars`.
@@ -17,3 +17,17 @@ def contains_any(text, chars):
         if c in text:
             return True
     return False
+
+def prose(text):
+    """The one-line text of a paragraph written wrapped and indented in a `\"\"\"` string.
+
+    Attribute docs are read as one line (`bazel query --output=build`, stardoc); writing
+    them as wrapped paragraphs keeps the source readable without `" +` on every line.
+
+    Args:
+      text: lines of words; blank lines and the blanks around each line are dropped.
+
+    Returns:
+      The lines' words joined by single spaces.
+    """
+    return " ".join([line.strip() for line in text.split("\n") if line.strip()])

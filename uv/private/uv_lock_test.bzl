@@ -8,6 +8,7 @@ updated after a pyproject.toml change, and names the command that updates it.
 # The Python toolchain type is py's (uv -> py is the allowed direction).
 # buildifier: disable=bzl-visibility
 load("//py/private:interpreter.bzl", "PY_TOOLCHAIN_TYPE")
+load(":text.bzl", "prose")
 load(":uv_run.bzl", "rlocation", "shell_quote")
 
 def _workspace_path(ctx, file, what):
@@ -78,18 +79,24 @@ uv_lock_test = rule(
         ),
         "offline": attr.bool(
             default = True,
-            doc = "Pass --offline: a fresh lock checks without the network; a stale one fails. " +
-                  "Set False when the check needs the index (e.g. dynamic metadata to build).",
+            doc = prose("""
+                Pass --offline: a fresh lock checks without the network; a stale one fails. Set
+                False when the check needs the index (e.g. dynamic metadata to build).
+            """),
         ),
         "srcs": attr.label_list(
             allow_files = True,
             mandatory = True,
-            doc = "Every file uv reads for the lock: pyproject.toml files (the project and its " +
-                  "workspace members), uv.toml, local path sources.",
+            doc = prose("""
+                Every file uv reads for the lock: pyproject.toml files (the project and its
+                workspace members), uv.toml, local path sources.
+            """),
         ),
         "update_command": attr.string(
-            doc = "The command the failure message tells to run; default " +
-                  "`bazel run @rules_pyuv//uv:uv -- lock [--directory <lock dir>]`.",
+            doc = prose("""
+                The command the failure message tells to run; default `bazel run
+                @rules_pyuv//uv:uv -- lock [--directory <lock dir>]`.
+            """),
         ),
         "uv": attr.label(
             allow_single_file = True,

@@ -1,6 +1,6 @@
 """py_console_script_binary: runs a console script of a package from a hub."""
 
-load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool_for_output")
 load(":providers.bzl", "PyWheelsInfo")
 load(":py_binary.bzl", "py_binary")
 
@@ -9,9 +9,10 @@ def _console_script_main_impl(ctx):
     if not info.manifest:
         fail("%s: pkg must be a package of a hub, not an extra" % ctx.label)
     out = ctx.actions.declare_file(ctx.label.name + ".py")
-    run_py_tool(
+    return run_py_tool_for_output(
         ctx,
         ctx.attr._tool,
+        out,
         arguments = [
             "--manifest",
             info.manifest.path,
@@ -23,11 +24,9 @@ def _console_script_main_impl(ctx):
             out.path,
         ],
         inputs = [info.manifest],
-        outputs = [out],
         mnemonic = "PyConsoleScript",
         progress_message = "Writing the entry point of %s" % ctx.label,
     )
-    return [DefaultInfo(files = depset([out]))]
 
 console_script_main = rule(
     implementation = _console_script_main_impl,

@@ -169,3 +169,18 @@ def run_py_tool(
         exec_group = exec_group,
         execution_requirements = requirements,
     )
+
+def run_py_tool_for_output(ctx, tool, out, **kwargs):
+    """Runs a py_action_tool that writes `out`, the rule's one output (see run_py_tool).
+
+    Args:
+      ctx: the rule context.
+      tool: the py_action_tool target.
+      out: the File or directory the tool writes.
+      **kwargs: run_py_tool's other arguments (arguments, mnemonic, inputs, ...).
+
+    Returns:
+      The rule's providers: a DefaultInfo holding `out`.
+    """
+    run_py_tool(ctx, tool, outputs = [out], **kwargs)
+    return [DefaultInfo(files = depset([out]))]

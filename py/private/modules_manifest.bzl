@@ -1,7 +1,7 @@
 """py_modules_manifest: the import names of a hub's packages, for rules_python's Gazelle plugin."""
 
-load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
-load(":providers.bzl", "PyDepsInfo")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool_for_output")
+load(":providers.bzl", "PyDepsInfo", "installed_trees", "merge_deps")
 
 # Names Gazelle should not map: private modules (what rules_python's own generator skips by
 # default) and the test, docs and example folders some wheels ship at their top level, which
@@ -11,28 +11,11 @@ DEFAULT_EXCLUDE_PATTERNS = [
     "^(tests?|docs?|examples?|benchmarks?)(\\.|$)",
 ]
 
-def _installed_pairs(ctx):
-    """(tree, manifest) of every installed package of deps, in a stable order."""
-    info = [d[PyDepsInfo] for d in ctx.attr.deps]
-    manifests = {}
-    for i in info:
-        for m in i.manifests.to_list():
-            manifests[m.path] = m
-    pairs = {}
-    for i in info:
-        for site in i.site_packages.to_list():
-            # uv_package writes <name>_site/ and its manifest <name>_site.json side by side.
-            manifest = manifests.get(site.path + ".json")
-            if not manifest:
-                fail(("%s: the installed tree %s has no install manifest next to it; deps " +
-                      "must be packages of a rules_pyuv hub (or targets depending on them)") %
-                     (ctx.label, site.short_path))
-            pairs[site.path] = (site, manifest)
-    return [pairs[k] for k in sorted(pairs)]
-
 def _manifest_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".yaml")
-    pairs = _installed_pairs(ctx)
+
+    # In a stable order: by path.
+    trees = {tree.path: (tree, m) for tree, m in installed_trees(ctx, merge_deps(ctx.attr.deps))}
 
     args = ctx.actions.args()
     args.add("--hub", ctx.attr.hub)
@@ -45,22 +28,22 @@ def _manifest_impl(ctx):
     for module in sorted(ctx.attr.modules_override):
         args.add("--override", "%s=%s" % (module, ctx.attr.modules_override[module]))
     inputs = []
-    for site, manifest in pairs:
+    for path in sorted(trees):
+        site, manifest = trees[path]
         args.add("--installed")
         args.add(site.path)
         args.add(manifest.path)
         inputs.extend([site, manifest])
 
-    run_py_tool(
+    return run_py_tool_for_output(
         ctx,
         ctx.attr._tool,
+        out,
         arguments = [args],
         inputs = inputs,
-        outputs = [out],
         mnemonic = "PyModulesManifest",
         progress_message = "Writing the Gazelle modules manifest %s" % ctx.label,
     )
-    return [DefaultInfo(files = depset([out]))]
 
 py_modules_manifest_rule = rule(
     implementation = _manifest_impl,

@@ -76,6 +76,29 @@ def runfiles_path(ctx, file):
         return file.short_path[3:]
     return ctx.workspace_name + "/" + file.short_path
 
+def installed_trees(ctx, info):
+    """Pairs each installed package tree of a PyDepsInfo with its install manifest.
+
+    uv_package writes <name>_site/ and its manifest <name>_site.json side by side.
+
+    Args:
+      ctx: the rule context (for messages).
+      info: a PyDepsInfo.
+
+    Returns:
+      A list of (tree, manifest) Files, in the order of info.site_packages.
+    """
+    manifests = {m.path: m for m in info.manifests.to_list()}
+    pairs = []
+    for tree in info.site_packages.to_list():
+        manifest = manifests.get(tree.path + ".json")
+        if not manifest:
+            fail(("%s: the installed tree %s has no install manifest next to it; deps " +
+                  "must be packages of a rules_pyuv hub (or targets depending on them)") %
+                 (ctx.label, tree.short_path))
+        pairs.append((tree, manifest))
+    return pairs
+
 def merge_deps(deps, sources = [], imports = [], site_packages = [], manifests = [], python_versions = []):
     """Merges the PyDepsInfo of deps with a target's own contributions.
 

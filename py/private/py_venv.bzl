@@ -1,8 +1,8 @@
 """py_venv: a virtual environment folder with a target's dependencies, for IDEs."""
 
-load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
+load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool_for_output")
 load(":interpreter.bzl", "PY_TOOLCHAIN_TYPE")
-load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps")
+load(":providers.bzl", "PyDepsInfo", "check_python_version", "installed_trees", "merge_deps")
 
 def _up_to_execroot(out):
     # From bazel-out/<cfg>/bin/<short path>/lib/pythonX.Y/site-packages up to the
@@ -17,32 +17,27 @@ def _py_venv_impl(ctx):
     info = merge_deps(ctx.attr.deps)
     check_python_version(ctx, info, python)
     out = ctx.actions.declare_directory(ctx.label.name)
-    manifests = {m.path: m for m in info.manifests.to_list()}
     args = ctx.actions.args()
     args.add("venv")
     args.add("--out", out.path)
     args.add("--python", python.interpreter_path)
     args.add("--python-version", python.python_version)
-    for tree in info.site_packages.to_list():
-        manifest = manifests.get(tree.path + ".json")
-        if not manifest:
-            fail("%s: no install manifest beside %s" % (ctx.label, tree.path))
+    for tree, manifest in installed_trees(ctx, info):
         args.add("--tree", "%s:%s" % (tree.path, manifest.path))
     up = _up_to_execroot(out)
     for root in info.imports.to_list() + [ctx.workspace_name]:
         # Import roots of the main repository, reached through the execroot.
         if root == ctx.workspace_name or root.startswith(ctx.workspace_name + "/"):
             args.add("--pth", up + root[len(ctx.workspace_name):])
-    run_py_tool(
+    return run_py_tool_for_output(
         ctx,
         ctx.attr._venv_tool,
+        out,
         arguments = [args],
         inputs = depset(transitive = [info.site_packages, info.manifests]),
-        outputs = [out],
         mnemonic = "PyVenv",
         progress_message = "Creating virtual environment %s" % ctx.label,
     )
-    return [DefaultInfo(files = depset([out]))]
 
 py_venv = rule(
     implementation = _py_venv_impl,

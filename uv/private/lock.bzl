@@ -43,6 +43,7 @@ versions and file names hold only `[A-Za-z0-9._+!-]`, and no string holds a cont
 character.
 """
 
+load(":lock_fast.bzl", "decode_uv_lock")
 load(":markers.bzl", "try_parse_marker")
 load(":names.bzl", "normalize_name")
 load(":pep440.bzl", "try_parse_specifier", "try_parse_version")
@@ -168,6 +169,25 @@ def _element_at(text, at, element):
                 skip_to = end + 1
     return None
 
+def _positions(ctx):
+    """(root table's key positions, per-package positions), computed on first use.
+
+    A lock decoded by lock_fast.bzl has no positions: the first message that needs one
+    decodes the text again with decode_toml, which keeps them.
+    """
+    got = ctx.found
+    if "root_keys" not in got:
+        positions = ctx.positions
+        if positions == None and ctx.reparse:
+            positions = []
+            decode_toml(ctx.text, ctx.filename, positions)
+        got["root_keys"] = positions[0]["keys"] if positions else {}
+        got["packages"] = _package_positions(positions, ctx.count)
+    return got["root_keys"], got["packages"]
+
+def _root_at(ctx, key):
+    return _positions(ctx)[0].get(key, (1, 1))
+
 def _loc(index, key = None, table = None, element = None):
     """Where a value is, resolved to a line only when a message needs it."""
     return (index, key, table, element)
@@ -177,11 +197,12 @@ def _position(ctx, index, key = None, table = None, element = None):
 
     Index -1 is the root table.
     """
+    root_keys, packages = _positions(ctx)
     if index == -1:
-        return ctx.root_keys.get(key, (1, 1))
-    if ctx.packages == None:
-        return ctx.root_keys.get("package", (1, 1))
-    pkg = ctx.packages[index]
+        return root_keys.get(key, (1, 1))
+    if packages == None:
+        return root_keys.get("package", (1, 1))
+    pkg = packages[index]
     at = pkg["at"]
     keys = pkg["keys"]
     if table != None:
@@ -578,11 +599,23 @@ def lock_from_toml(doc, filename, positions = None, text = ""):
     Returns:
       The lock model (see the module docstring).
     """
-    root_keys = positions[0]["keys"] if positions else {}
+    return _lock_model(doc, filename, positions, text, False)
+
+def _lock_model(doc, filename, positions, text, reparse):
+    raw_packages = doc.get("package", [])
+    ctx = struct(
+        filename = filename,
+        text = text,
+        positions = positions,
+        reparse = reparse,  # positions == None: decode `text` again for the first message
+        found = {},
+        count = len(raw_packages) if type(raw_packages) == "list" else 0,
+        markers = {},
+    )
     version = doc.get("version")
-    at = root_keys.get("version", (1, 1))
     if version == None:
         fail("%s:1:1: not a uv.lock: no top-level \"version\"" % filename)
+    at = _root_at(ctx, "version") if type(version) != "int" or version != SUPPORTED_LOCK_VERSION else None
     if type(version) != "int":
         fail("%s:%d:%d: \"version\" must be an integer, got %s" % (filename, at[0], at[1], _show(version)))
     if version > SUPPORTED_LOCK_VERSION:
@@ -592,17 +625,9 @@ def lock_from_toml(doc, filename, positions = None, text = ""):
     if version < SUPPORTED_LOCK_VERSION:
         fail("%s:%d:%d: uv.lock version %d is too old; re-lock it with a current uv (`uv lock`)" %
              (filename, at[0], at[1], version))
-    raw_packages = doc.get("package", [])
     if type(raw_packages) != "list":
-        at = root_keys.get("package", (1, 1))
+        at = _root_at(ctx, "package")
         fail("%s:%d:%d: \"package\" must be an array of tables ([[package]])" % (filename, at[0], at[1]))
-    ctx = struct(
-        filename = filename,
-        text = text,
-        root_keys = root_keys,
-        packages = _package_positions(positions, len(raw_packages)),
-        markers = {},
-    )
     packages = [_package(ctx, p, i) for i, p in enumerate(raw_packages)]
     conflicts = _conflicts(ctx, doc.get("conflicts", []))
     seen = {}
@@ -622,7 +647,7 @@ def lock_from_toml(doc, filename, positions = None, text = ""):
     _markers(ctx, markers, _loc(-1, "resolution-markers"), "resolution-markers", "resolution-markers")
     revision = doc.get("revision", 0)
     if type(revision) != "int":
-        at = root_keys.get("revision", (1, 1))
+        at = _root_at(ctx, "revision")
         fail("%s:%d:%d: \"revision\" must be an integer, got %s" % (filename, at[0], at[1], _show(revision)))
     return {
         "version": version,
@@ -644,6 +669,9 @@ def parse_lock(text, filename):
     Returns:
       The lock model (see the module docstring).
     """
+    doc = decode_uv_lock(text)
+    if doc != None:
+        return _lock_model(doc, filename, None, text, True)
     positions = []
     doc = decode_toml(text, filename, positions)
-    return lock_from_toml(doc, filename, positions, text)
+    return _lock_model(doc, filename, positions, text, False)

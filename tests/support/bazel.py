@@ -3,13 +3,15 @@
 Every workspace gets its own output base (under the test's tmp dir) but shares the
 install base, repository cache and disk cache of the session, so analysis is real and
 repeated fetches and actions are cheap. The Bazel server a workspace starts is shut down
-by the workspace's `close()`. Builds run with the forward-compatibility lane's
---incompatible_* flags on (tools/bazel4/bazelrc.in); RULES_PYUV_BAZEL4_DEFAULTS=1 runs
-them with Bazel 4.2.3's own defaults instead (tools/test does for a few tests).
+by the workspace's `close()`, in the background while the next test runs (reaped before
+the process exits). Builds run with the forward-compatibility lane's --incompatible_*
+flags on (tools/bazel4/bazelrc.in); RULES_PYUV_BAZEL4_DEFAULTS=1 runs them with Bazel
+4.2.3's own defaults instead (tools/test does for a few tests).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -70,6 +72,20 @@ class BazelCaches:
         for d in (caches.output_user_root, caches.repository_cache, caches.disk_cache):
             d.mkdir(parents=True, exist_ok=True)
         return caches
+
+
+# `bazel shutdown` of closed workspaces still under way; reaped before the session exits.
+_SHUTDOWNS: list[subprocess.Popen] = []
+
+
+@atexit.register
+def _wait_for_shutdowns() -> None:
+    while _SHUTDOWNS:
+        proc = _SHUTDOWNS.pop()
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 class BazelError(AssertionError):
@@ -148,15 +164,22 @@ class BazelWorkspace:
         return self.root / "bazel-bin" / relpath
 
     def close(self) -> None:
-        """Stops the Bazel server this workspace started (if any)."""
-        if (self.output_base / "server").exists():
-            subprocess.run(
-                [str(BAZEL), *self._startup(), "shutdown"],
-                cwd=self.root,
-                capture_output=True,
-                timeout=120,
-                stdin=subprocess.DEVNULL,
-            )
+        """Stops the Bazel server this workspace started (if any).
+
+        Does not wait: the server winds down (2-3 s of mostly waiting) while the next test
+        runs, and every shutdown is waited for before the Python process exits.
+        """
+        if not (self.output_base / "server").exists():
+            return
+        proc = subprocess.Popen(
+            [str(BAZEL), *self._startup(), "shutdown"],
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _SHUTDOWNS[:] = [p for p in _SHUTDOWNS if p.poll() is None]
+        _SHUTDOWNS.append(proc)
 
 
 def read_execution_log(path: Path) -> list[dict]:

@@ -13,22 +13,38 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bazel import BazelWorkspace
+
 TESTDATA = Path(__file__).parent / "testdata"
 
 pytestmark = pytest.mark.bazel
 
 
-@pytest.fixture
-def ws(bazel_workspace):
+def _fill(ws: BazelWorkspace) -> BazelWorkspace:
     for pkg, names in (
         ("pinning", ("BUILD.bazel", "pinned.bzl")),
         ("interpreter", ("BUILD.bazel", "python_launcher.sh")),
     ):
         for name in names:
             src = TESTDATA / pkg / name
-            bazel_workspace.write(f"{pkg}/{name}", src.read_text())
-            shutil.copymode(src, bazel_workspace.root / pkg / name)
-    return bazel_workspace
+            ws.write(f"{pkg}/{name}", src.read_text())
+            shutil.copymode(src, ws.root / pkg / name)
+    return ws
+
+
+@pytest.fixture
+def ws(bazel_workspace):
+    """A fresh workspace: the tests that use it each declare their own toolchains."""
+    return _fill(bazel_workspace)
+
+
+@pytest.fixture(scope="module")
+def plain_ws(tmp_path_factory, bazel_caches):
+    """One workspace (and server) for the tests that only build a target and change nothing."""
+    base = tmp_path_factory.mktemp("interpreter")
+    ws = _fill(BazelWorkspace(base / "ws", base / "output_base", bazel_caches))
+    yield ws
+    ws.close()
 
 
 def _host_python_facts(python: str) -> list[str]:
@@ -111,7 +127,7 @@ def test_interpreter_given_as_a_label(ws):
         ),
     ],
 )
-def test_bad_interpreter_declarations_fail_clearly(ws, target, message):
-    proc = ws.run("build", f"//interpreter:{target}", check=False)
+def test_bad_interpreter_declarations_fail_clearly(plain_ws, target, message):
+    proc = plain_ws.run("build", f"//interpreter:{target}", check=False)
     assert proc.returncode != 0
     assert message in proc.stderr, proc.stderr

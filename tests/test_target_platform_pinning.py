@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.bazel import read_execution_log, spawn_properties
+from tests.support.bazel import BazelWorkspace, read_execution_log, spawn_properties
 
 TESTDATA = Path(__file__).parent / "testdata" / "pinning"
 PLATFORMS = Path(__file__).parents[1] / "e2e" / "example" / "platforms" / "BUILD.bazel"
@@ -20,9 +20,12 @@ pytestmark = pytest.mark.bazel
 EXEC_PLATFORMS = "--extra_execution_platforms=//platforms:linux_amd64,//platforms:linux_arm64"
 
 
-@pytest.fixture
-def pinning_workspace(bazel_workspace):
-    ws = bazel_workspace
+@pytest.fixture(scope="module")
+def pinning_workspace(tmp_path_factory, bazel_caches):
+    # One workspace (and Bazel server) for the module: the tests only build, each with
+    # its own flags, and read fresh outputs.
+    base = tmp_path_factory.mktemp("pinning")
+    ws = BazelWorkspace(base / "ws", base / "output_base", bazel_caches)
     for name in ("BUILD.bazel", "pinned.bzl"):
         ws.write(name, (TESTDATA / name).read_text())
     ws.write("platforms/BUILD.bazel", PLATFORMS.read_text())
@@ -30,7 +33,8 @@ def pinning_workspace(bazel_workspace):
         "WORKSPACE",
         'register_toolchains("//platforms:all")\n',
     )
-    return ws
+    yield ws
+    ws.close()
 
 
 def _probe_spawns(ws, platform: str, log: Path) -> list[dict]:

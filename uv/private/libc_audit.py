@@ -439,6 +439,23 @@ def _scan_wheel(path: Path, package: str | None) -> list[ElfFile]:
     return found
 
 
+def scan_installed(wheel: str, package: str, members: list) -> list[ElfFile]:
+    """The ELF files of a wheel already installed, read from the tree, not the archive.
+
+    members holds (member name, installed file) pairs, sorted by member name; each file
+    is listed as a scan of the wheel file `wheel` would list it, so messages name the
+    wheel and the member either way.
+    """
+    found = []
+    for member, installed in members:
+        try:
+            with open(installed, "rb") as f:
+                found.append(_read_one(package, wheel, member, f))
+        except OSError as e:
+            raise AuditError(f"{wheel}: cannot read {member}: {e.strerror}") from None
+    return found
+
+
 def _read_one(package: str, source: str, path: str, f) -> ElfFile:
     try:
         return ElfFile(package, source, path, read_elf(f))

@@ -62,6 +62,7 @@ from pathlib import Path
 
 INSTALLER = b"rules_pyuv\n"
 SHEBANG = b"#!/usr/bin/env python3\n"
+ELF_MAGIC = b"\x7fELF"
 
 # Hashes RECORD may use: sha256 or stronger (the wheel spec forbids md5 and sha1).
 _RECORD_ALGORITHMS = (
@@ -592,30 +593,56 @@ def _check_tree_shape(wheel: str, plan: dict) -> None:
 def _target(wheel: str, out: Path, dest: str, member: str, made: set | None = None) -> Path:
     """The file to write for dest, with its folder created and checked to be inside out.
 
-    made, when given, holds the folders (dest prefixes) already created and checked by this
-    install: a big wheel has thousands of files in hundreds of folders, and each mkdir and
-    realpath costs a system call per path component. A checked folder stays inside out,
-    since the install only ever creates regular files and folders there.
+    made, when given, holds the folders (dest prefixes) this install has created: each
+    is made one level at a time with os.mkdir and must then be a real folder (lstat), not
+    a link, so a folder whose every level was checked that way lies inside out. A big
+    wheel has thousands of files in hundreds of folders; this costs one mkdir and one
+    chmod per folder, where resolving each path (realpath) costs a system call per
+    component. Folders get mode 0755 here, whatever the umask.
     """
     target = out.joinpath(*dest.split("/"))
     folder = dest.rpartition("/")[0]
-    if made is not None and folder in made:
+    if made is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not inside(out, target.parent):
+            raise WheelError(f"{wheel}: member {member!r} would be written outside the tree")
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not inside(out, target.parent):
-        raise WheelError(f"{wheel}: member {member!r} would be written outside the tree")
-    if made is not None:
-        made.add(folder)
+    if folder in made:
+        return target
+    parts = folder.split("/")
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if prefix in made:
+            continue
+        path = os.path.join(out, *parts[:i])
+        try:
+            os.mkdir(path, 0o755)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                raise WheelError(
+                    f"{wheel}: member {member!r} would be written outside the tree"
+                ) from None
+        os.chmod(path, 0o755)
+        made.add(prefix)
     return target
 
 
-def _copy(wheel: str, zf, info, target: Path, kind: str, algorithm: str) -> tuple[str, str, int]:
-    """Writes one member; returns (its digest with algorithm, installed sha256, its size).
+def _copy(
+    wheel: str, zf, info, target: Path, kind: str, algorithm: str, mode: int
+) -> tuple[str, str, int, bytes]:
+    """Writes one member; returns (its digest with algorithm, installed sha256, size, head).
 
     Streams in chunks, so memory stays bounded whatever the member's size; zipfile never
     inflates past the size the member's header declares, which the caps already checked.
+    head is the member's first bytes (up to 16), which tell an ELF file. The file is
+    created with its final mode (fchmod, so the umask cannot narrow it), unbuffered: each
+    chunk is one write. When RECORD uses sha256 and the bytes are installed unchanged
+    (anything but a script), one hash serves both digests.
     """
-    checker, sha256, size = hashlib.new(algorithm), hashlib.sha256(), 0
+    checker = hashlib.new(algorithm)
+    same = algorithm == "sha256" and kind != "script"
+    sha256 = checker if same else hashlib.sha256()
+    size, head = 0, b""
 
     def chunks(src):
         """(bytes read, bytes to write) pairs; a `#!python` first line is rewritten."""
@@ -634,12 +661,18 @@ def _copy(wheel: str, zf, info, target: Path, kind: str, algorithm: str) -> tupl
             yield chunk, chunk
 
     try:
-        with zf.open(info) as src, open(target, "xb") as dst:
+        with zf.open(info) as src, open(target, "xb", buffering=0) as dst:
+            os.fchmod(dst.fileno(), mode)
             for read, written in chunks(src):
+                if len(head) < 16:
+                    head += read[: 16 - len(head)]
                 checker.update(read)
                 size += len(read)
-                sha256.update(written)
-                dst.write(written)
+                if not same:
+                    sha256.update(written)
+                view = memoryview(written)
+                while view:  # an unbuffered write may write less than asked
+                    view = view[dst.write(view) :]
     except (zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise WheelError(f"{wheel}: member {info.filename!r} cannot be read: {e}") from None
     except FileExistsError:  # the plan refuses collisions; this is a last line of defence
@@ -647,17 +680,29 @@ def _copy(wheel: str, zf, info, target: Path, kind: str, algorithm: str) -> tupl
             f"{wheel}: member {info.filename!r} would overwrite a file another member "
             "installed; the wheel is refused"
         ) from None
-    checked = record_digest(algorithm, checker.digest()).partition("=")[2]
-    return checked, record_digest("sha256", sha256.digest()), size
+    digest = checker.digest()
+    checked = record_digest(algorithm, digest).partition("=")[2]
+    installed = record_digest("sha256", digest if same else sha256.digest())
+    return checked, installed, size, head
 
 
 def write_member(
-    wheel: str, zf, info, out: Path, dest: str, kind: str, record, made: set | None = None
+    wheel: str,
+    zf,
+    info,
+    out: Path,
+    dest: str,
+    kind: str,
+    record,
+    made: set | None = None,
+    elf: list | None = None,
 ) -> str:
     """Copies one member to out/dest, verified against RECORD; returns its installed sha256.
 
     record is None for the members RECORD cannot hash (RECORD and its signatures); made
-    is the install's set of folders already created (see _target).
+    is the install's set of folders already created (see _target). elf, when given,
+    gets (member name, installed file) for a member of 16 bytes or more that starts like
+    an ELF file, so the libc audit reads it from the tree instead of inflating it again.
     """
     if record is None:
         algorithm, want, size = "sha256", None, None
@@ -670,15 +715,18 @@ def write_member(
                 f"{size}; the wheel is corrupt or was tampered with, fetch or build it again"
             )
     target = _target(wheel, out, dest, info.filename, made)
-    got, installed, written = _copy(wheel, zf, info, target, kind, algorithm)
+    executable = kind == "script" or bool((info.external_attr >> 16) & 0o111)
+    got, installed, written, head = _copy(
+        wheel, zf, info, target, kind, algorithm, 0o755 if executable else 0o644
+    )
     if want is not None and (got != want or (size is not None and written != size)):
         raise WheelError(
             f"{wheel}: member {info.filename!r} does not match RECORD ({algorithm} {got}, "
             f"{written} bytes; RECORD says {want}, {size} bytes); the wheel is corrupt or was "
             "tampered with, fetch or build it again"
         )
-    executable = kind == "script" or bool((info.external_attr >> 16) & 0o111)
-    target.chmod(0o755 if executable else 0o644)
+    if elf is not None and written >= 16 and head[:4] == ELF_MAGIC:
+        elf.append((info.filename, target))
     return installed
 
 
@@ -738,8 +786,13 @@ def install(
     python_version: str | None = None,
     limits: UnpackLimits | None = None,
     package: str | None = None,
+    elf: list | None = None,
 ) -> dict:
-    """Installs the wheel into out; returns the manifest."""
+    """Installs the wheel into out; returns the manifest.
+
+    elf, when given, gets (member name, installed file) of every ELF member, in the
+    order of the member names (see write_member).
+    """
     wheel = wheel_path.name
     meta = parse_filename(wheel)
     if package is not None and normalize_name(meta["name"]) != normalize_name(package):
@@ -801,15 +854,14 @@ def install(
                 digests[dest] = record_digest("sha256", hashlib.sha256(INSTALLER).digest())
             else:
                 digests[dest] = write_member(
-                    wheel, zf, info, out, dest, kind, record if hashed else None, made
+                    wheel, zf, info, out, dest, kind, record if hashed else None, made, elf
                 )
         entry_points_name = f"{dist_info}/entry_points.txt"
         entry_points = zf.read(entry_points_name) if entry_points_name in names else None
 
-    for folder, dirs, _ in os.walk(out):
-        for d in dirs:
-            os.chmod(os.path.join(folder, d), 0o755)
-    os.chmod(out, 0o755)
+    os.chmod(out, 0o755)  # its folders got 0755 as _target made them
+    if elf is not None:
+        elf.sort()
     scripts = read_entry_points(wheel, entry_points)
     return {
         "name": normalize_name(name),

@@ -22,10 +22,11 @@ Runs on Python 3.8+ (the minimum of every action tool; docs/sdist-builds.md).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
-from libc_audit import AuditError, Target, audit
+from libc_audit import AuditError, Report, Target, check, scan_installed
 from patch_tool import PatchError, apply_patches
 from pyuv_wheel import (
     UNPACK_LIMITS,
@@ -33,6 +34,8 @@ from pyuv_wheel import (
     WheelError,
     find_wheel,
     install,
+    normalize_name,
+    parse_filename,
     refresh_after_patch,
     write_manifest,
 )
@@ -59,12 +62,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def libc_audit(wheel: Path, args: argparse.Namespace) -> str | None:
-    """The libc audit's failure message for the wheel, or None when it loads on the target."""
+def libc_audit(wheel: Path, elf: list, args: argparse.Namespace) -> str | None:
+    """The libc audit's failure message for the wheel, or None when it loads on the target.
+
+    elf holds the wheel's ELF members as installed (pyuv_wheel.install): each is read from
+    the tree, where the install has just written it, instead of being inflated again.
+    """
     target = Target(
         args.target_os, args.target_cpu or "", args.target_libc, args.target_libc_version
     )
-    report = audit([wheel], target, args.package, args.built)
+    package = args.package or normalize_name(parse_filename(wheel.name)["name"])
+    files = scan_installed(wheel.name, package, elf)
+    report = Report(target, files, check(files, target, args.built))
     if not report.problems:
         return None
     lines = [f"libc audit: {len(report.problems)} file(s) will not load on the target {target}:"]
@@ -80,12 +89,17 @@ def main(argv: list[str] | None = None) -> int:
             WheelError,
         )
         wheel = find_wheel(Path(args.wheel))
+        elf: list = []
+        out = Path(args.out_dir)
+        manifest = install(wheel, out, args.python_version, limits, args.package, elf)
         if args.target_os:
-            failure = libc_audit(wheel, args)
+            failure = libc_audit(wheel, elf, args)
             if failure:
+                # Nothing half-done stays behind: the tree of a refused wheel is emptied.
+                shutil.rmtree(out)
+                out.mkdir()
                 print(f"rules_pyuv: {failure}", file=sys.stderr)
                 return 1
-        manifest = install(wheel, Path(args.out_dir), args.python_version, limits, args.package)
         if args.patch:
             apply_patches(Path(args.out_dir), args.patch, args.patch_strip, args.package)
             manifest = refresh_after_patch(Path(args.out_dir), manifest)

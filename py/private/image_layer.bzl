@@ -2,7 +2,8 @@
 
 load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
 load(":interpreter.bzl", "PY_TOOLCHAIN_TYPE")
-load(":providers.bzl", "PyDepsInfo", "runfiles_path")
+load(":providers.bzl", "PyDepsInfo")
+load(":scripts.bzl", "runfiles_path")
 
 PyImageLayerInfo = provider(
     doc = "Container image layers of a py_binary, built for one target platform.",

@@ -2,6 +2,7 @@
 
 load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool_for_output")
 load(":providers.bzl", "PyDepsInfo", "installed_trees", "merge_deps")
+load(":scripts.bzl", "shell_quote")
 
 # Names Gazelle should not map: private modules (what rules_python's own generator skips by
 # default) and the test, docs and example folders some wheels ship at their top level, which
@@ -75,9 +76,6 @@ py_modules_manifest_rule = rule(
     exec_groups = py_tools_exec_groups(),
 )
 
-def _sh_quote(s):
-    return "'" + s.replace("'", "'\\''") + "'"
-
 _TEST_SCRIPT = """\
 #!/bin/sh
 # Checks that the committed Gazelle manifest is the one {label} generates.
@@ -102,8 +100,8 @@ def _manifest_test_impl(ctx):
     committed = ctx.file.committed
     ctx.actions.write(script, _TEST_SCRIPT.format(
         label = ctx.attr.generated.label,
-        generated = _sh_quote(ctx.file.generated.short_path),
-        committed = _sh_quote(committed.short_path if committed else ""),
+        generated = shell_quote(ctx.file.generated.short_path),
+        committed = shell_quote(committed.short_path if committed else ""),
         file = ctx.attr.file,
         update = ctx.attr.update_target,
     ), is_executable = True)
@@ -143,8 +141,8 @@ def _manifest_update_impl(ctx):
     ctx.actions.write(script, _UPDATE_SCRIPT.format(
         label = ctx.attr.generated.label,
         update = ctx.label,
-        dest = _sh_quote(dest),
-        generated = _sh_quote(ctx.file.generated.short_path),
+        dest = shell_quote(dest),
+        generated = shell_quote(ctx.file.generated.short_path),
     ), is_executable = True)
     return [DefaultInfo(executable = script, runfiles = ctx.runfiles(files = [ctx.file.generated]))]
 

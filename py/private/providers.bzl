@@ -62,20 +62,6 @@ def check_python_version(ctx, info, python):
               "toolchain of that version for the platform.") %
              (ctx.label, " and ".join(sorted(wanted)), python.python_version, python.python_version))
 
-def runfiles_path(ctx, file):
-    """Returns the path of a file relative to the runfiles root.
-
-    Args:
-      ctx: any rule context (for the main repository's name).
-      file: a File.
-
-    Returns:
-      E.g. "my_ws/app/main.py" or "pypi/platpkg/platpkg_site" for an external file.
-    """
-    if file.short_path.startswith("../"):
-        return file.short_path[3:]
-    return ctx.workspace_name + "/" + file.short_path
-
 def installed_trees(ctx, info):
     """Pairs each installed package tree of a PyDepsInfo with its install manifest.
 

@@ -2,11 +2,9 @@
 
 load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
 load(":interpreter.bzl", "PY_TOOLCHAIN_TYPE")
-load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps", "runfiles_path")
+load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps")
 load(":py_library.bzl", "PY_COMMON_ATTRS", "collect_runfiles", "import_roots")
-
-def _shell_quote(text):
-    return "'" + text.replace("'", "'\"'\"'") + "'"
+load(":scripts.bzl", "runfiles_path", "shell_quote")
 
 def _main(ctx):
     if ctx.file.main:
@@ -56,9 +54,9 @@ def _py_executable_impl(ctx):
     # sys.executable still finds them (without the bootstrap's isolation).
     entries = [ctx.workspace_name] + info.imports.to_list() + sites
     if python.interpreter:
-        interpreter = "\"$r\"/" + _shell_quote(runfiles_path(ctx, python.interpreter))
+        interpreter = "\"$r\"/" + shell_quote(runfiles_path(ctx, python.interpreter))
     else:
-        interpreter = _shell_quote(python.interpreter_path)
+        interpreter = shell_quote(python.interpreter_path)
     env = dict(ctx.attr.launcher_env)
     for key in env:
         if not key.replace("_", "a").isalnum() or key[0].isdigit():
@@ -72,17 +70,17 @@ def _py_executable_impl(ctx):
         output = launcher,
         substitutions = {
             "{{ARGS}}": " ".join([
-                _shell_quote(ctx.expand_location(a, ctx.attr.data))
+                shell_quote(ctx.expand_location(a, ctx.attr.data))
                 for a in ctx.attr.launcher_args
             ]),
-            "{{BOOTSTRAP}}": _shell_quote(runfiles_path(ctx, ctx.file._bootstrap)),
-            "{{ENV}}": "\n".join(["export %s=%s" % (k, _shell_quote(env[k])) for k in sorted(env)]),
+            "{{BOOTSTRAP}}": shell_quote(runfiles_path(ctx, ctx.file._bootstrap)),
+            "{{ENV}}": "\n".join(["export %s=%s" % (k, shell_quote(env[k])) for k in sorted(env)]),
             # Paths are quoted words after "$r"/, so no character of a file name can run.
-            "{{MAIN}}": _shell_quote(runfiles_path(ctx, main)),
+            "{{MAIN}}": shell_quote(runfiles_path(ctx, main)),
             "{{PYTHON}}": interpreter,
-            "{{PYTHONPATH}}": ":".join(["\"$r\"/" + _shell_quote(e) for e in entries]),
-            "{{SITES}}": " ".join(["\"$r\"/" + _shell_quote(e) for e in sites]),
-            "{{WORKSPACE}}": _shell_quote(ctx.workspace_name),
+            "{{PYTHONPATH}}": ":".join(["\"$r\"/" + shell_quote(e) for e in entries]),
+            "{{SITES}}": " ".join(["\"$r\"/" + shell_quote(e) for e in sites]),
+            "{{WORKSPACE}}": shell_quote(ctx.workspace_name),
         },
         is_executable = True,
     )

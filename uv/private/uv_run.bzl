@@ -1,29 +1,13 @@
 """`uv_run`: an executable that runs the pinned uv in the user's workspace (`bazel run`)."""
 
-def shell_quote(text):
-    """Returns `text` as one single-quoted POSIX shell word.
+# uv's scripts say their words the way py's launchers do (uv -> py is the allowed
+# direction; py does not publish these helpers).
+# buildifier: disable=bzl-visibility
+load("//py/private:scripts.bzl", _runfiles_path = "runfiles_path", _shell_quote = "shell_quote")
 
-    Args:
-      text: any string.
-
-    Returns:
-      The quoted word.
-    """
-    return "'" + text.replace("'", "'\"'\"'") + "'"
-
-def rlocation(ctx, file):
-    """Returns the path of `file` under the runfiles root (e.g. "rules_pyuv_uv/wheel/...").
-
-    Args:
-      ctx: the rule context (for the main repository's name).
-      file: a File.
-
-    Returns:
-      The runfiles-relative path.
-    """
-    if file.short_path.startswith("../"):
-        return file.short_path[3:]
-    return ctx.workspace_name + "/" + file.short_path
+# For uv's rules (uv_lock_test): a file's path under the runfiles root, one shell word.
+rlocation = _runfiles_path
+shell_quote = _shell_quote
 
 def _uv_run_impl(ctx):
     directory = ctx.attr.directory.strip("/")

@@ -5,6 +5,7 @@
 # buildifier: disable=bzl-visibility
 load("//py/private:exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
 
+# py's providers, for the same reason.
 # buildifier: disable=bzl-visibility
 load("//py/private:providers.bzl", "PyDepsInfo", "PyWheelsInfo", "merge_deps")
 load(":patch_attrs.bzl", "patch_attrs", "patch_flags")

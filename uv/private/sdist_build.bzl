@@ -15,6 +15,7 @@ not wheels the helper would unpack again in every build.
 # buildifier: disable=bzl-visibility
 load("//py/private:exec_tools.bzl", "py_tool_attr", "run_py_tool")
 
+# py's providers, for the same reason.
 # buildifier: disable=bzl-visibility
 load("//py/private:providers.bzl", "PyDepsInfo", "PyWheelsInfo")
 load(

@@ -1,5 +1,6 @@
 """The lock validation pass (lock.bzl) on the probes of issue 10, and starlark_quote.bzl
-in real Bazel 4.2.3.
+in real Bazel 4.2.3 (``starlark_calls`` below declares every call; the session's one Bazel
+build answers them, tests/support/starlark_bazel.py).
 
 Each probe is a hand-written lock that was dangerous or confusing on main: it must now be
 refused with `<lock>:LINE:COL: package ...: what is wrong; the fix`, the line pointing
@@ -14,26 +15,23 @@ from pathlib import Path
 import pytest
 
 from tests.support.bazel import BazelWorkspace
-from tests.support.starlark_env import StarlarkEnv, StarlarkFail
+from tests.support.starlark_bazel import StarlarkFail
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHA = "ab" * 32
 URL = "http://127.0.0.1:9/files"
+LOCK = "//uv/private:lock.bzl"
+QUOTE = "//uv/private:starlark_quote.bzl"
 
 
 @pytest.fixture(scope="module")
-def env():
-    return StarlarkEnv(REPO_ROOT)
+def lock(starlark_bazel):
+    return starlark_bazel.load(LOCK)
 
 
 @pytest.fixture(scope="module")
-def lock(env):
-    return env.load("//uv/private:lock.bzl")
-
-
-@pytest.fixture(scope="module")
-def quote(env):
-    return env.load("//uv/private:starlark_quote.bzl")
+def quote(starlark_bazel):
+    return starlark_bazel.load(QUOTE)
 
 
 def _lock(name='"a"', version='"1.0"', wheel=None, extra_lines=""):
@@ -161,23 +159,30 @@ def test_probe_is_refused_with_file_line_and_package(lock, what, text, line, mes
     assert "uv lock" in first  # the fix
 
 
+VALID_WHEEL = f'{{ url = "{URL}/A_b_C-1.0-py3-none-any.whl", hash = "sha256:{SHA}", size = 1 }}'
+VALID = _lock(name='"A_b.C"', wheel=VALID_WHEEL)
+UPPER = _lock(wheel=f'{{ url = "{URL}/a-1.0-py3-none-any.whl", hash = "sha256:{SHA.upper()}" }}')
+
+
+def _bad_element() -> str:
+    good = f'{{ url = "{URL}/a-1.0-py3-none-any.whl", hash = "sha256:{SHA}" }}'
+    bad = f'{{ url = "{URL}/a-1.0-py2-none-any.whl", hash = "sha256:{SHA}", size = "x" }}'
+    other = good.replace("py3-", "cp311-")
+    return _lock(wheel=f"{good},\n    {other},\n    {bad}")
+
+
 def test_a_valid_lock_passes(lock):
-    wheel = f'{{ url = "{URL}/A_b_C-1.0-py3-none-any.whl", hash = "sha256:{SHA}", size = 1 }}'
-    model = lock.parse_lock(_lock(name='"A_b.C"', wheel=wheel), "//:uv.lock")
+    model = lock.parse_lock(VALID, "//:uv.lock")
     assert model["packages"][0]["name"] == "a-b-c"
     assert model["packages"][0]["wheels"][0]["sha256"] == SHA
 
 
 def test_sha256_is_lower_cased(lock):
-    text = _lock(wheel=f'{{ url = "{URL}/a-1.0-py3-none-any.whl", hash = "sha256:{SHA.upper()}" }}')
-    assert lock.parse_lock(text, "//:uv.lock")["packages"][0]["wheels"][0]["sha256"] == SHA
+    assert lock.parse_lock(UPPER, "//:uv.lock")["packages"][0]["wheels"][0]["sha256"] == SHA
 
 
 def test_element_position_points_at_the_bad_wheel(lock):
-    good = f'{{ url = "{URL}/a-1.0-py3-none-any.whl", hash = "sha256:{SHA}" }}'
-    bad = f'{{ url = "{URL}/a-1.0-py2-none-any.whl", hash = "sha256:{SHA}", size = "x" }}'
-    other = good.replace("py3-", "cp311-")
-    text = _lock(wheel=f"{good},\n    {other},\n    {bad}")
+    text = _bad_element()
     with pytest.raises(StarlarkFail, match=r"//:uv\.lock:12:5: package 'a' 1\.0: wheel size"):
         lock.parse_lock(text, "//:uv.lock")
 
@@ -223,3 +228,15 @@ def test_quoted_strings_read_back_exactly_in_bazel_4(quote, tmp_path, bazel_cach
         assert bad.returncode != 0 and "value 0 reads back differently" in bad.stderr
     finally:
         ws.close()
+
+
+def starlark_calls(calls, request) -> None:
+    """Every Starlark call of this module, for the session's Bazel build to answer."""
+    lock = calls.load(LOCK)
+    for text in [p[1] for p in PROBES] + [VALID, UPPER, _bad_element()]:
+        lock.parse_lock(text, "//:uv.lock")
+    quote = calls.load(QUOTE).quote
+    for sample in QUOTE_SAMPLES + ["a", "b"]:
+        quote(sample)
+    as_bazel = ['"' + "".join(f"\\u{b:04x}" for b in s.encode()) + '"' for s in QUOTE_SAMPLES]
+    quote("[" + ",".join(as_bazel) + "]")

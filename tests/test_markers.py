@@ -1,6 +1,7 @@
 """Differential tests of ``uv/private/markers.bzl`` against ``packaging`` (the reference).
 
-The real ``.bzl`` file runs in starlark-pyo3 through ``StarlarkEnv``. Seeded random markers
+The real ``.bzl`` file runs in Bazel 4.2.3: ``starlark_calls`` below declares every call,
+the session's one Bazel build answers them (tests/support/starlark_bazel.py). Seeded random markers
 (every variable, operator, quote style, operand order, nesting), real-world markers
 (``tests/testdata/markers/real_world.txt``) and every marker of real uv locks are evaluated
 for the 6 targets of ``marker_env`` x Python 3.9-3.14 x a few extras/groups, and compared
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from packaging.markers import InvalidMarker, Marker
 
-from tests.support.starlark_env import StarlarkEnv, StarlarkFail
+from tests.support.starlark_bazel import StarlarkFail
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TESTDATA = Path(__file__).resolve().parent / "testdata" / "markers"
@@ -63,12 +64,14 @@ def make_envs(targets):
     return [marker_env(os, cpu, python) for os, cpu, python in targets]
 
 def evaluate_all(markers, contexts, mode):
+    # contexts: [(os, cpu, python), extras, groups]; the environment is marker_env's.
     if mode == "compiled":
         markers = [parse_marker(m) for m in markers]
     elif mode == "json":
         markers = [json.decode(json.encode(parse_marker(m))) for m in markers]
     out = []
-    for env, extras, groups in contexts:
+    for target, extras, groups in contexts:
+        env = marker_env(*target)
         cache = {}
         out.append([evaluate_marker(m, env, extras, groups, cache) for m in markers])
     return out
@@ -85,31 +88,50 @@ def evaluate_rounds(markers, env, rounds):
 """
 
 
-@pytest.fixture(scope="module")
-def env() -> StarlarkEnv:
-    return StarlarkEnv(REPO_ROOT)
+MARKERS = "//uv/private:markers.bzl"
+BATCH = "//tests:markers_batch.bzl"
 
 
 @pytest.fixture(scope="module")
-def markers(env):
-    return env.load("//uv/private:markers.bzl")
+def markers(starlark_bazel):
+    return starlark_bazel.load(MARKERS)
 
 
 @pytest.fixture(scope="module")
-def batch(env):
-    return env.load_source("//tests:markers_batch.bzl", BATCH_SOURCE)
+def batch(starlark_bazel):
+    return starlark_bazel.load_source(BATCH, BATCH_SOURCE)
+
+
+def _python_env(os: str, cpu: str, python: str) -> dict:
+    """What the interpreter reports on the target, written out in Python (the reference)."""
+    sys_platform, system, os_name, machine = EXPECTED_PLATFORM[(os, cpu)]
+    full = python if python.count(".") == 2 else python + ".0"
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": full,
+        "os_name": os_name,
+        "platform_machine": machine,
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": system,
+        "platform_version": "",
+        "python_full_version": full,
+        "python_version": ".".join(python.split(".")[:2]),
+        "sys_platform": sys_platform,
+    }
+
+
+GRID_TARGETS = [(os, cpu, python) for (os, cpu), python in itertools.product(TARGETS, PYTHONS)]
 
 
 @pytest.fixture(scope="module")
-def contexts(batch):
-    """(env, extras, groups) for every target x Python x name set."""
-    targets = [(os, cpu, python) for (os, cpu), python in itertools.product(TARGETS, PYTHONS)]
-    envs = batch.make_envs(targets)
-    return [(e, x, g) for e in envs for x, g in NAME_SETS]
+def contexts():
+    """(env, extras, groups, target) for every target x Python x name set."""
+    return [(_python_env(*t), x, g, t) for t in GRID_TARGETS for x, g in NAME_SETS]
 
 
 def _packaging_env(context) -> dict:
-    env, extras, groups = context
+    env, extras, groups = context[:3]
     return {
         **env,
         "extra": extras[0] if extras else "",
@@ -127,12 +149,17 @@ def _reference(text: str, contexts) -> list[bool] | None:
         return None
 
 
+def _starlark_contexts(contexts) -> list:
+    """The contexts as evaluate_all takes them: the environment is made in Starlark."""
+    return [(c[3], c[1], c[2]) for c in contexts]
+
+
 def _compare(batch, pairs, contexts, mode="compiled"):
     """Evaluates our texts and checks them against packaging's on the reference texts."""
     # An empty list would compare nothing and pass.
     assert pairs and contexts, "nothing to compare"
     ours = [p[0] for p in pairs]
-    results = batch.evaluate_all(ours, contexts, mode)
+    results = batch.evaluate_all(ours, _starlark_contexts(contexts), mode)
     true = 0
     for i, (text, reference_text) in enumerate(pairs):
         expected = _reference(reference_text, contexts)
@@ -147,6 +174,8 @@ def _compare(batch, pairs, contexts, mode="compiled"):
 def test_marker_env_reports_the_interpreters_values(batch):
     targets = [(os, cpu, "3.11") for os, cpu in TARGETS] + [("linux", "x86_64", "3.13.2")]
     envs = batch.make_envs(targets)
+    # The reference environments of the differential tests are marker_env's on every target.
+    assert batch.make_envs(GRID_TARGETS) == [_python_env(*t) for t in GRID_TARGETS]
     for (os, cpu, python), env in zip(targets, envs, strict=True):
         sys_platform, system, os_name, machine = EXPECTED_PLATFORM.get((os, cpu))
         assert env == {
@@ -164,17 +193,20 @@ def test_marker_env_reports_the_interpreters_values(batch):
         }
 
 
+BAD_ENV_ARGS = [
+    (("freebsd", "x86_64", "3.11"), '"freebsd"'),
+    (("linux", "riscv64", "3.11"), '"riscv64"'),
+    (("linux", "x86_64", "3"), '"3"'),
+    (("linux", "x86_64", "3.11.x"), '"3.11.x"'),
+]
+
+
 def test_marker_env_pypy_and_bad_arguments(markers):
     env = markers.marker_env("linux", "aarch64", "3.10", implementation="pypy")
     assert env["implementation_name"] == "pypy"
     assert env["platform_python_implementation"] == "PyPy"
     assert env["implementation_version"] == ""
-    for args, needle in [
-        (("freebsd", "x86_64", "3.11"), '"freebsd"'),
-        (("linux", "riscv64", "3.11"), '"riscv64"'),
-        (("linux", "x86_64", "3"), '"3"'),
-        (("linux", "x86_64", "3.11.x"), '"3.11.x"'),
-    ]:
+    for args, needle in BAD_ENV_ARGS:
         with pytest.raises(StarlarkFail, match="marker_env") as info:
             markers.marker_env(*args)
         assert needle in str(info.value)
@@ -306,10 +338,14 @@ def _any_env() -> dict:
     }
 
 
-def test_random_markers_match_packaging(batch, contexts):
-    good, _ = _random_markers(SEED, 900)
+def _random_good(seed: int, count: int, contexts) -> list[tuple[str, str]]:
+    good, _ = _random_markers(seed, count)
     # Markers that raise only for some environments belong to the error test.
-    good = [pair for pair in good if _reference(pair[1], contexts) is not None]
+    return [pair for pair in good if _reference(pair[1], contexts) is not None]
+
+
+def test_random_markers_match_packaging(batch, contexts):
+    good = _random_good(SEED, 900, contexts)
     assert len(good) > 700
     true = _compare(batch, good, contexts)
     total = len(good) * len(contexts)
@@ -318,17 +354,20 @@ def test_random_markers_match_packaging(batch, contexts):
 
 @pytest.mark.parametrize("mode", ["text", "json"])
 def test_uncompiled_and_json_forms_agree(batch, contexts, mode):
-    good, _ = _random_markers(SEED + 1, 150)
-    good = [pair for pair in good if _reference(pair[1], contexts) is not None]
+    good = _random_good(SEED + 1, 150, contexts)
     assert len(good) > 100
     _compare(batch, good, contexts[::7], mode=mode)
 
 
-def test_markers_packaging_rejects_at_evaluation_fail(markers, contexts):
+def _raising() -> list[tuple[str, str]]:
     _, raising = _random_markers(SEED + 2, 600)
     fixed = ["sys_platform ~= 'linux'", "os_name === 'nt'", "python_version ~= 'x'"]
     fixed += ["'x' ~= os_name", "extra ~= 'x'", "platform_machine ~= '64'"]
-    raising += [(text, text) for text in fixed]
+    return raising + [(text, text) for text in fixed]
+
+
+def test_markers_packaging_rejects_at_evaluation_fail(markers, contexts):
+    raising = _raising()
     assert len(raising) > 10
     for text, reference_text in raising:
         assert _reference(reference_text, [(_any_env(), [], [])]) is None, reference_text
@@ -337,9 +376,13 @@ def test_markers_packaging_rejects_at_evaluation_fail(markers, contexts):
         assert "marker" in str(info.value)
 
 
-def test_real_world_markers_match_packaging(batch, contexts):
+def _real_world() -> list[str]:
     lines = (TESTDATA / "real_world.txt").read_text(encoding="utf-8").splitlines()
-    texts = [line for line in lines if line.strip() and not line.startswith("#")]
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_real_world_markers_match_packaging(batch, contexts):
+    texts = _real_world()
     assert len(texts) > 40
     _compare(batch, [(t, t) for t in texts], contexts)
 
@@ -395,58 +438,73 @@ LOCK_PROJECTS = [
 ]
 
 
-def test_every_marker_of_real_uv_locks_matches_packaging(batch, lock_project):
-    texts = set()
-    for project in LOCK_PROJECTS:
-        lock = lock_project(**project)
-        texts.update(_lock_markers(tomllib.loads(lock.read_text(encoding="utf-8"))))
-    texts = sorted(texts)
+_LOCK_TEXTS: dict[int, list[str]] = {}
+
+
+def _lock_texts(session_lock_project) -> list[str]:
+    """Every marker of the LOCK_PROJECTS locks (locked once per session)."""
+    key = id(session_lock_project)
+    if key not in _LOCK_TEXTS:
+        texts = set()
+        for project in LOCK_PROJECTS:
+            lock = session_lock_project(**project)
+            texts.update(_lock_markers(tomllib.loads(lock.read_text(encoding="utf-8"))))
+        _LOCK_TEXTS[key] = sorted(texts)
+    return _LOCK_TEXTS[key]
+
+
+def _lock_contexts() -> list:
+    # The conflict encodings are plain extras: activate each one in turn.
+    names = [[], ["cli"], ["extra-3-app-one"], ["extra-3-app-two"]]
+    names += [["group-3-app-dev"], ["group-3-app-test"]]
+    return [(_python_env(*t), n, [], t) for t in GRID_TARGETS for n in names]
+
+
+def test_every_marker_of_real_uv_locks_matches_packaging(batch, session_lock_project):
+    texts = _lock_texts(session_lock_project)
     assert len(texts) >= 15
     assert any("extra-3-app-one" in t for t in texts)
     assert any("group-3-app-dev" in t for t in texts)
-    # The conflict encodings are plain extras: activate each one in turn.
-    targets = [(os, cpu, python) for (os, cpu), python in itertools.product(TARGETS, PYTHONS)]
-    envs = batch.make_envs(targets)
-    names = [[], ["cli"], ["extra-3-app-one"], ["extra-3-app-two"]]
-    names += [["group-3-app-dev"], ["group-3-app-test"]]
-    lock_contexts = [(e, n, []) for e in envs for n in names]
-    _compare(batch, [(t, t) for t in texts], lock_contexts)
+    _compare(batch, [(t, t) for t in texts], _lock_contexts())
 
 
 # ---- semantics beyond packaging's single `extra`
 
 
-@pytest.mark.parametrize(
-    ("text", "extras", "groups", "expected"),
-    [
-        ("extra == 'a' and extra == 'b'", ["a", "b"], [], True),
-        ("extra != 'a'", ["a", "b"], [], False),
-        ("extra != 'c'", ["a", "b"], [], True),
-        ("extra == 'Foo.Bar'", ["foo_bar"], [], True),
-        ("'foo-bar' == extra", ["FOO__BAR"], [], True),
-        ("extra in 'xa'", ["a"], [], True),
-        ("extra not in 'xa'", ["a", "b"], [], False),
-        ("extra in 'abc'", [], [], True),  # no extras: extra is "" (packaging's default)
-        ("extra == ''", [], [], True),
-        ("group == 'dev'", [], ["dev"], True),
-        ("group == 'Dev_Group'", [], ["dev.group"], True),
-        ("group != 'dev'", [], [], True),
-        ("group != 'dev'", [], ["docs", "dev"], False),
-        ("'dev' == group", [], ["dev"], True),
-        ("extra == 'group-5-app-dev'", ["group-5-app-dev"], [], True),
-        ("extra == 'group-5-app-dev'", [], ["dev"], False),
-        ("'x' in extras and 'dev' not in dependency_groups", ["X"], ["test"], True),
-        ("", [], [], True),
-        ("  ", [], [], True),
-    ],
-)
+EXTRAS_AND_GROUPS = [
+    ("extra == 'a' and extra == 'b'", ["a", "b"], [], True),
+    ("extra != 'a'", ["a", "b"], [], False),
+    ("extra != 'c'", ["a", "b"], [], True),
+    ("extra == 'Foo.Bar'", ["foo_bar"], [], True),
+    ("'foo-bar' == extra", ["FOO__BAR"], [], True),
+    ("extra in 'xa'", ["a"], [], True),
+    ("extra not in 'xa'", ["a", "b"], [], False),
+    ("extra in 'abc'", [], [], True),  # no extras: extra is "" (packaging's default)
+    ("extra == ''", [], [], True),
+    ("group == 'dev'", [], ["dev"], True),
+    ("group == 'Dev_Group'", [], ["dev.group"], True),
+    ("group != 'dev'", [], [], True),
+    ("group != 'dev'", [], ["docs", "dev"], False),
+    ("'dev' == group", [], ["dev"], True),
+    ("extra == 'group-5-app-dev'", ["group-5-app-dev"], [], True),
+    ("extra == 'group-5-app-dev'", [], ["dev"], False),
+    ("'x' in extras and 'dev' not in dependency_groups", ["X"], ["test"], True),
+    ("", [], [], True),
+    ("  ", [], [], True),
+]
+
+
+@pytest.mark.parametrize(("text", "extras", "groups", "expected"), EXTRAS_AND_GROUPS)
 def test_extras_and_groups(markers, text, extras, groups, expected):
     env = markers.marker_env("linux", "x86_64", "3.11")
     assert markers.evaluate_marker(text, env, extras, groups) is expected
 
 
+FORM_TEXT = "python_version >= '3.9' and (os_name == 'nt' or extra == 'X')"
+
+
 def test_parse_marker_form(markers):
-    compiled = markers.parse_marker("python_version >= '3.9' and (os_name == 'nt' or extra == 'X')")
+    compiled = markers.parse_marker(FORM_TEXT)
     assert compiled["text"] == "python_version >= '3.9' and (os_name == 'nt' or extra == 'X')"
     rpn = compiled["rpn"]
     assert [item if isinstance(item, str) else item["var"] for item in rpn] == [
@@ -523,15 +581,21 @@ def _mutate(rng: random.Random, text: str) -> str:
     return text
 
 
+def _mutated() -> list[str]:
+    rng = random.Random(SEED + 4)
+    texts = []
+    for _ in range(1700):
+        text = _mutate(rng, _expression(rng, depth=2)[0])
+        if "group" not in text:  # not PEP 508; packaging cannot parse it
+            texts.append(text)
+    return texts
+
+
 # packaging's literal_eval warns about escapes such as "\M" in mutated strings.
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_mutated_markers_are_rejected_like_packaging(markers):
-    rng = random.Random(SEED + 4)
     outcomes = {}
-    for _ in range(1700):
-        text = _mutate(rng, _expression(rng, depth=2)[0])
-        if "group" in text:  # not PEP 508; packaging cannot parse it
-            continue
+    for text in _mutated():
         try:
             Marker(text)
             expected = True
@@ -551,18 +615,18 @@ def test_mutated_markers_are_rejected_like_packaging(markers):
     assert outcomes.get((True, True), 0) > 200
 
 
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("os_name == sys_platform", "two variables"),
-        ("'a' == 'b'", "two strings"),
-        ("extras == 'x'", "can only be used as"),
-        ("'x' == dependency_groups", "can only be used as"),
-        ("os_name == 'a\\\\b'", "backslashes"),
-        ("extra ~= 'x'", "cannot be compared"),
-        ("group === 'dev'", "cannot be compared"),
-    ],
-)
+ON_PURPOSE_CASES = [
+    ("os_name == sys_platform", "two variables"),
+    ("'a' == 'b'", "two strings"),
+    ("extras == 'x'", "can only be used as"),
+    ("'x' == dependency_groups", "can only be used as"),
+    ("os_name == 'a\\\\b'", "backslashes"),
+    ("extra ~= 'x'", "cannot be compared"),
+    ("group === 'dev'", "cannot be compared"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), ON_PURPOSE_CASES)
 def test_markers_we_reject_on_purpose(markers, text, reason):
     with pytest.raises(StarlarkFail, match=reason) as info:
         markers.parse_marker(text)
@@ -573,3 +637,37 @@ def test_missing_environment_value_fails(markers):
     with pytest.raises(StarlarkFail, match='has no "platform_release"') as info:
         markers.evaluate_marker("platform_release >= '5'", {"python_version": "3.11"})
     assert "platform_release >= '5'" in str(info.value)
+
+
+def starlark_calls(calls, request) -> None:
+    """Every Starlark call of this module, for the session's Bazel build to answer."""
+    markers = calls.load(MARKERS)
+    batch = calls.load_source(BATCH, BATCH_SOURCE)
+    targets = [(os, cpu, "3.11") for os, cpu in TARGETS] + [("linux", "x86_64", "3.13.2")]
+    batch.make_envs(targets)
+    batch.make_envs(GRID_TARGETS)
+    markers.marker_env("linux", "aarch64", "3.10", implementation="pypy")
+    for args, _ in BAD_ENV_ARGS:
+        markers.marker_env(*args)
+    contexts = [(_python_env(*t), x, g, t) for t in GRID_TARGETS for x, g in NAME_SETS]
+
+    def compare(pairs, contexts, mode="compiled"):
+        batch.evaluate_all([p[0] for p in pairs], _starlark_contexts(contexts), mode)
+
+    compare(_random_good(SEED, 900, contexts), contexts)
+    for mode in ("text", "json"):
+        compare(_random_good(SEED + 1, 150, contexts), contexts[::7], mode)
+    for text, _ in _raising():
+        markers.evaluate_marker(text, _any_env())
+    compare([(t, t) for t in _real_world()], contexts)
+    texts = _lock_texts(request.getfixturevalue("session_lock_project"))
+    compare([(t, t) for t in texts], _lock_contexts())
+    env = _python_env("linux", "x86_64", "3.11")
+    markers.marker_env("linux", "x86_64", "3.11")
+    for text, extras, groups, _ in EXTRAS_AND_GROUPS:
+        markers.evaluate_marker(text, env, extras, groups)
+    markers.parse_marker(FORM_TEXT)
+    markers.parse_marker("")
+    for text in INVALID_MARKERS + _mutated() + [text for text, _ in ON_PURPOSE_CASES]:
+        markers.parse_marker(text)
+    markers.evaluate_marker("platform_release >= '5'", {"python_version": "3.11"})

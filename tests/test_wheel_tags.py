@@ -1,4 +1,7 @@
-"""Tests of ``uv/private/wheel_tags.bzl``, evaluated in a real Starlark interpreter.
+"""Tests of ``uv/private/wheel_tags.bzl``, evaluated in real Bazel 4.2.3.
+
+``starlark_calls`` below declares every call; the session's one Bazel build answers them
+(tests/support/starlark_bazel.py).
 
 The tag lists and wheel choices are checked differentially against ``packaging`` (the
 version in the test venv, 26.3), computed for each *target* without looking at the host:
@@ -31,11 +34,13 @@ from packaging import _manylinux, _musllinux, tags
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from tests.support.starlark_env import StarlarkEnv, StarlarkFail
+from tests.support.starlark_bazel import StarlarkFail
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BZL = REPO_ROOT / "uv" / "private" / "wheel_tags.bzl"
 BZL_LABEL = "//uv/private:wheel_tags.bzl"
+NAMES_LABEL = "//uv/private:names.bzl"
+HELPERS_LABEL = "//tests:wheel_tags_test_helpers.bzl"
 WHEEL_SETS = json.loads((REPO_ROOT / "tests/testdata/wheel_tags/wheel_sets.json").read_text())
 
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
@@ -90,13 +95,13 @@ def _target_id(target: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def env() -> StarlarkEnv:
-    return StarlarkEnv(REPO_ROOT)
+def wt(starlark_bazel):
+    return starlark_bazel.load(BZL_LABEL)
 
 
 @pytest.fixture(scope="module")
-def wt(env):
-    return env.load(BZL_LABEL)
+def names(starlark_bazel):
+    return starlark_bazel.load(NAMES_LABEL)
 
 
 # Test-only Starlark: runs a whole grid cell inside Starlark, so the ~1000-entry priority
@@ -108,6 +113,11 @@ load("//uv/private:wheel_tags.bzl", "parse_wheel_filename", "select_parsed_wheel
 def priorities(filenames, target):
     m = tag_priority_map(target)
     return [wheel_priority(f, m) for f in filenames]
+
+def priority_forms(target, name, other):
+    m = tag_priority_map(target)
+    return [wheel_priority(name, m), wheel_priority(parse_wheel_filename(name), m),
+            wheel_priority(other, m)]
 
 def selections(wheel_sets, target):
     m = tag_priority_map(target)
@@ -139,8 +149,8 @@ def bench_all(filenames, packages, targets):
 
 
 @pytest.fixture(scope="module")
-def helpers(env, wt):
-    return env.load_source("//tests:wheel_tags_test_helpers.bzl", _HELPERS)
+def helpers(starlark_bazel):
+    return starlark_bazel.load_source(HELPERS_LABEL, _HELPERS)
 
 
 def _fail_message(fn, *args) -> str:
@@ -271,16 +281,19 @@ def test_target_platform_tags_match_packaging(wt, target, monkeypatch):
     assert wt.target_platform_tags(target) == packaging_platforms(target, monkeypatch)
 
 
+HEAD_TARGET = {
+    "os": "linux",
+    "cpu": "x86_64",
+    "libc": "glibc",
+    "libc_version": "2.28",
+    "python_version": "3.11",
+}
+MAC_TARGET = {"os": "macos", "cpu": "aarch64", "macos_version": "12.0", "python_version": "3.11"}
+
+
 def test_target_tags_head_and_tail(wt):
     """Hand-written expectations, independent of packaging."""
-    target = {
-        "os": "linux",
-        "cpu": "x86_64",
-        "libc": "glibc",
-        "libc_version": "2.28",
-        "python_version": "3.11",
-    }
-    got = wt.target_tags(target)
+    got = wt.target_tags(HEAD_TARGET)
     assert got[:3] == [
         "cp311-cp311-linux_x86_64",
         "cp311-cp311-manylinux_2_28_x86_64",
@@ -293,9 +306,7 @@ def test_target_tags_head_and_tail(wt):
     assert got[-4:] == ["py33-none-any", "py32-none-any", "py31-none-any", "py30-none-any"]
     assert got.index("cp311-none-any") < got.index("py311-none-any") < got.index("py3-none-any")
     assert len(got) == len(set(got))
-    mac = wt.target_platform_tags(
-        {"os": "macos", "cpu": "aarch64", "macos_version": "12.0", "python_version": "3.11"}
-    )
+    mac = wt.target_platform_tags(MAC_TARGET)
     assert mac[:6] == [
         "macosx_12_0_arm64",
         "macosx_12_0_universal2",
@@ -306,9 +317,12 @@ def test_target_tags_head_and_tail(wt):
     ]
 
 
+OLD_CPYTHON = {"os": "windows", "cpu": "x86_64", "python_version": "3.7"}
+RANKED = {"os": "windows", "cpu": "x86_64", "python_version": "3.12"}
+
+
 def test_old_cpython_abi_has_the_pymalloc_flag(wt):
-    target = {"os": "windows", "cpu": "x86_64", "python_version": "3.7"}
-    assert wt.target_tags(target)[:3] == [
+    assert wt.target_tags(OLD_CPYTHON)[:3] == [
         "cp37-cp37m-win_amd64",
         "cp37-abi3-win_amd64",
         "cp37-none-win_amd64",
@@ -316,9 +330,8 @@ def test_old_cpython_abi_has_the_pymalloc_flag(wt):
 
 
 def test_tag_priority_map_ranks_in_order(wt):
-    target = {"os": "windows", "cpu": "x86_64", "python_version": "3.12"}
-    tag_list = wt.target_tags(target)
-    assert wt.tag_priority_map(target) == {t: i for i, t in enumerate(tag_list)}
+    tag_list = wt.target_tags(RANKED)
+    assert wt.tag_priority_map(RANKED) == {t: i for i, t in enumerate(tag_list)}
 
 
 # --------------------------------------------------------------------------- selection
@@ -338,22 +351,30 @@ def test_select_wheel_matches_packaging(helpers, target, monkeypatch):
             assert reference_priority(first, ranks) == reference_priority(filenames[want], ranks)
 
 
-@pytest.mark.parametrize("target", GRID[:: len(PYTHONS)] + EDGE_GRID[::3], ids=_target_id)
+PRIORITY_GRID = GRID[:: len(PYTHONS)] + EDGE_GRID[::3]
+ALL_WHEELS = [f for files in WHEEL_SETS.values() for f in files]
+
+
+@pytest.mark.parametrize("target", PRIORITY_GRID, ids=_target_id)
 def test_wheel_priority_matches_packaging(helpers, target, monkeypatch):
     ranks = _rank_map(packaging_tags(target, monkeypatch))
-    filenames = [f for files in WHEEL_SETS.values() for f in files]
+    filenames = ALL_WHEELS
     want = [reference_priority(f, ranks) for f in filenames]
     assert helpers.priorities(filenames, target) == want
 
 
+LINUX311 = {
+    "os": "linux",
+    "cpu": "x86_64",
+    "libc": "glibc",
+    "libc_version": "2.31",
+    "python_version": "3.11",
+}
+TWINS = ["b-1.0-py3-none-any.whl", "a-1.0-py3-none-any.whl"]
+
+
 def test_select_wheel_examples(wt):
-    linux311 = {
-        "os": "linux",
-        "cpu": "x86_64",
-        "libc": "glibc",
-        "libc_version": "2.31",
-        "python_version": "3.11",
-    }
+    linux311 = LINUX311
     files = WHEEL_SETS["numpy_like"]
     chosen = files[wt.select_wheel(files, linux311)]
     assert chosen == "numpy-2.1.3-cp311-cp311-manylinux_2_28_x86_64.whl"
@@ -365,18 +386,25 @@ def test_select_wheel_examples(wt):
     assert builds[wt.select_wheel(builds, linux311)] == "tool-1.0-cp311-cp311-linux_x86_64.whl"
     assert wt.select_wheel([], linux311) is None
     # Equal tags, no build: the smaller file name wins, whatever the input order.
-    twins = ["b-1.0-py3-none-any.whl", "a-1.0-py3-none-any.whl"]
+    twins = TWINS
     assert wt.select_wheel(twins, linux311) == 1
     assert wt.select_wheel(list(reversed(twins)), linux311) == 0
 
 
-def test_wheel_priority_accepts_names_and_parsed(wt):
-    target = {"os": "windows", "cpu": "aarch64", "python_version": "3.12"}
-    m = wt.tag_priority_map(target)
-    name = "x-1.0-cp312-cp312-win_arm64.whl"
-    assert wt.wheel_priority(name, m) == 0
-    assert wt.wheel_priority(wt.parse_wheel_filename(name), m) == 0
-    assert wt.wheel_priority("x-1.0-cp312-cp312-win_amd64.whl", m) is None
+PRIORITY_FORMS = (
+    {"os": "windows", "cpu": "aarch64", "python_version": "3.12"},
+    "x-1.0-cp312-cp312-win_arm64.whl",
+    "x-1.0-cp312-cp312-win_amd64.whl",
+)
+
+
+def test_wheel_priority_accepts_names_and_parsed(helpers):
+    # The priority map stays inside Starlark: wheel_priority of the name, of the parsed
+    # name, and of a wheel for another platform.
+    by_name, by_parsed, other = helpers.priority_forms(*PRIORITY_FORMS)
+    assert by_name == 0
+    assert by_parsed == 0
+    assert other is None
 
 
 # --------------------------------------------------------------------------- file names
@@ -439,16 +467,16 @@ def test_parse_wheel_filename_rejects(wt, filename, reason):
         parse_wheel_filename(filename)
 
 
-@pytest.mark.parametrize(
-    "filename",
-    [
-        "foo-1.0.tar.gz",
-        "Foo_Bar-2.0.zip",
-        "zope.interface-6.0.tar.gz",
-        "a-b-c-1.0rc1.tar.gz",
-        "pkg-1!2.0.post3.tar.gz",
-    ],
-)
+VALID_SDISTS = [
+    "foo-1.0.tar.gz",
+    "Foo_Bar-2.0.zip",
+    "zope.interface-6.0.tar.gz",
+    "a-b-c-1.0rc1.tar.gz",
+    "pkg-1!2.0.post3.tar.gz",
+]
+
+
+@pytest.mark.parametrize("filename", VALID_SDISTS)
 def test_parse_sdist_filename_matches_packaging(wt, filename):
     got = wt.parse_sdist_filename(filename)
     name, version = parse_sdist_filename(filename)
@@ -457,25 +485,25 @@ def test_parse_sdist_filename_matches_packaging(wt, filename):
     assert got["name"] + "-" + got["version"] + got["ext"] == filename
 
 
-@pytest.mark.parametrize(
-    ("filename", "project", "name", "version", "ext"),
-    [
-        ("foo-1.0.tar.gz", None, "foo", "1.0", ".tar.gz"),
-        ("foo-1.0.tgz", "foo", "foo", "1.0", ".tgz"),
-        ("foo-1.0.tar.bz2", "FOO", "foo", "1.0", ".tar.bz2"),
-        ("foo-1.0.zip", None, "foo", "1.0", ".zip"),
-        ("foo-bar-1.0.tar.gz", "foo-bar", "foo-bar", "1.0", ".tar.gz"),
-        ("Foo.Bar-1.0-2.tar.gz", "foo-bar", "Foo.Bar", "1.0-2", ".tar.gz"),
-        ("foo_bar-1.0-2.tar.gz", None, "foo_bar-1.0", "2", ".tar.gz"),
-        (
-            "python-dateutil-2.9.0.post0.tar.gz",
-            "python_dateutil",
-            "python-dateutil",
-            "2.9.0.post0",
-            ".tar.gz",
-        ),
-    ],
-)
+SDISTS_WITH_PROJECT = [
+    ("foo-1.0.tar.gz", None, "foo", "1.0", ".tar.gz"),
+    ("foo-1.0.tgz", "foo", "foo", "1.0", ".tgz"),
+    ("foo-1.0.tar.bz2", "FOO", "foo", "1.0", ".tar.bz2"),
+    ("foo-1.0.zip", None, "foo", "1.0", ".zip"),
+    ("foo-bar-1.0.tar.gz", "foo-bar", "foo-bar", "1.0", ".tar.gz"),
+    ("Foo.Bar-1.0-2.tar.gz", "foo-bar", "Foo.Bar", "1.0-2", ".tar.gz"),
+    ("foo_bar-1.0-2.tar.gz", None, "foo_bar-1.0", "2", ".tar.gz"),
+    (
+        "python-dateutil-2.9.0.post0.tar.gz",
+        "python_dateutil",
+        "python-dateutil",
+        "2.9.0.post0",
+        ".tar.gz",
+    ),
+]
+
+
+@pytest.mark.parametrize(("filename", "project", "name", "version", "ext"), SDISTS_WITH_PROJECT)
 def test_parse_sdist_filename_with_project(wt, filename, project, name, version, ext):
     got = wt.parse_sdist_filename(filename, project)
     assert (got["name"], got["version"], got["ext"]) == (name, version, ext)
@@ -500,52 +528,52 @@ def test_parse_sdist_filename_rejects(wt, filename, project, reason):
     assert reason in message
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["Django", "oslo.concurrency", "Typing_Extensions", "a--b__c..d", "A._-B", "-x-", "_", ""],
-)
-def test_normalize_name_matches_packaging(env, name):
+NAMES = ["Django", "oslo.concurrency", "Typing_Extensions", "a--b__c..d", "A._-B", "-x-", "_", ""]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_normalize_name_matches_packaging(names, name):
     # The one normalize_name of the ruleset (names.bzl), which wheel_tags.bzl loads.
-    assert env.load("//uv/private:names.bzl").normalize_name(name) == canonicalize_name(name)
+    assert names.normalize_name(name) == canonicalize_name(name)
 
 
 # --------------------------------------------------------------------------- targets
 
 
-@pytest.mark.parametrize(
-    ("target", "text"),
-    [
-        (
-            {
-                "os": "linux",
-                "cpu": "aarch64",
-                "libc": "glibc",
-                "libc_version": "2.28",
-                "python_version": "3.11",
-            },
-            "linux_aarch64 (glibc 2.28), CPython 3.11",
-        ),
-        (
-            {
-                "os": "linux",
-                "cpu": "x86_64",
-                "libc": "musl",
-                "libc_version": "1.2",
-                "python_version": "3.12",
-                "implementation": "cp",
-            },
-            "linux_x86_64 (musl 1.2), CPython 3.12",
-        ),
-        (
-            {"os": "macos", "cpu": "aarch64", "macos_version": "14", "python_version": "3.13"},
-            "macos_aarch64 (macOS 14.0), CPython 3.13",
-        ),
-        (
-            {"os": "windows", "cpu": "x86_64", "python_version": "3.10", "libc": "glibc"},
-            "windows_x86_64, CPython 3.10",
-        ),
-    ],
-)
+DESCRIPTIONS = [
+    (
+        {
+            "os": "linux",
+            "cpu": "aarch64",
+            "libc": "glibc",
+            "libc_version": "2.28",
+            "python_version": "3.11",
+        },
+        "linux_aarch64 (glibc 2.28), CPython 3.11",
+    ),
+    (
+        {
+            "os": "linux",
+            "cpu": "x86_64",
+            "libc": "musl",
+            "libc_version": "1.2",
+            "python_version": "3.12",
+            "implementation": "cp",
+        },
+        "linux_x86_64 (musl 1.2), CPython 3.12",
+    ),
+    (
+        {"os": "macos", "cpu": "aarch64", "macos_version": "14", "python_version": "3.13"},
+        "macos_aarch64 (macOS 14.0), CPython 3.13",
+    ),
+    (
+        {"os": "windows", "cpu": "x86_64", "python_version": "3.10", "libc": "glibc"},
+        "windows_x86_64, CPython 3.10",
+    ),
+]
+
+
+@pytest.mark.parametrize(("target", "text"), DESCRIPTIONS)
 def test_describe_target(wt, target, text):
     assert wt.describe_target(target) == text
 
@@ -593,8 +621,11 @@ def test_invalid_targets_fail_clearly(wt, target, reason):
     assert reason in message
 
 
+PATCH_BASE = {"os": "windows", "cpu": "x86_64", "python_version": "3.11"}
+
+
 def test_python_version_may_carry_a_patch_level(wt):
-    base = {"os": "windows", "cpu": "x86_64", "python_version": "3.11"}
+    base = PATCH_BASE
     assert wt.target_tags({**base, "python_version": "3.11.9"}) == wt.target_tags(base)
 
 
@@ -652,24 +683,78 @@ def test_source_has_no_recursion():
         assert ast.get_docstring(node) or node.name.startswith("_"), f"{node.name}: no docstring"
 
 
+def _pure_wheel_inputs():
+    filenames = [f"pkg-1.0-cp311-cp311-{p}.whl" for p in ("win_amd64", "macosx_11_0_arm64")]
+    filenames.append("pkg-1.0-py3-none-any.whl")
+    return filenames, _with_python(_targets(), ["3.10", "3.13"])
+
+
 def test_every_target_accepts_a_pure_wheel(helpers):
     """Selection across many targets finds the py3-none-any wheel everywhere.
 
     Timing of the same selection lives in tools/bench_starlark.py.
     """
-    filenames = [f"pkg-1.0-cp311-cp311-{p}.whl" for p in ("win_amd64", "macosx_11_0_arm64")]
-    filenames.append("pkg-1.0-py3-none-any.whl")
-    targets = _with_python(_targets(), ["3.10", "3.13"])
+    filenames, targets = _pure_wheel_inputs()
     assert len(targets) > 40
     assert helpers.bench_all(filenames, 3, targets) == 3 * len(targets)
 
 
+_EMPTY = {"libc": "", "libc_version": "", "macos_version": "", "implementation": "cp"}
+_WIN = {"os": "windows", "cpu": "aarch64", "python_version": "3.12"}
+_MAC = {"os": "macos", "cpu": "x86_64", "macos_version": "12.0", "python_version": "3.12"}
+# (with keys of other platforms, without): Starlark must answer the same tags.
+OTHER_KEYS = [
+    ({**_WIN, **_EMPTY}, _WIN),
+    ({**_EMPTY, **_MAC}, _MAC),
+    ({**_EMPTY, **LINUX, "extra": "ignored"}, LINUX),
+]
+
+
 def test_keys_of_other_platforms_are_ignored(wt):
     """Callers may keep one dict shape, with empty values for facts that do not apply."""
-    empty = {"libc": "", "libc_version": "", "macos_version": "", "implementation": "cp"}
-    win = {"os": "windows", "cpu": "aarch64", "python_version": "3.12"}
-    assert wt.target_tags({**win, **empty}) == wt.target_tags(win)
-    mac = {"os": "macos", "cpu": "x86_64", "macos_version": "12.0", "python_version": "3.12"}
-    assert wt.target_tags({**empty, **mac}) == wt.target_tags(mac)
-    linux = {**empty, **LINUX, "extra": "ignored"}
-    assert wt.target_tags(linux) == wt.target_tags(LINUX)
+    for with_keys, without in OTHER_KEYS:
+        assert wt.target_tags(with_keys) == wt.target_tags(without)
+
+
+def starlark_calls(calls, request) -> None:
+    """Every Starlark call of this module, for the session's Bazel build to answer."""
+    wt = calls.load(BZL_LABEL)
+    helpers = calls.load_source(HELPERS_LABEL, _HELPERS)
+    for target in GRID + EDGE_GRID:
+        wt.target_tags(target)
+        helpers.selections(WHEEL_SETS, target)
+    for target in _targets() + EDGE_TARGETS:
+        wt.target_platform_tags(target)
+    wt.target_tags(HEAD_TARGET)
+    wt.target_platform_tags(MAC_TARGET)
+    wt.target_tags(OLD_CPYTHON)
+    wt.target_tags(RANKED)
+    wt.tag_priority_map(RANKED)
+    for target in PRIORITY_GRID:
+        helpers.priorities(ALL_WHEELS, target)
+    py314 = {**LINUX311, "python_version": "3.14"}
+    for files in (WHEEL_SETS["numpy_like"], WHEEL_SETS["build_tags_and_linux"], []):
+        wt.select_wheel(files, LINUX311)
+        wt.select_wheel(files, py314)
+    wt.select_wheel(TWINS, LINUX311)
+    wt.select_wheel(list(reversed(TWINS)), LINUX311)
+    helpers.priority_forms(*PRIORITY_FORMS)
+    for filename in VALID_WHEELS + [f for f, _ in INVALID_WHEELS]:
+        wt.parse_wheel_filename(filename)
+    for filename in VALID_SDISTS:
+        wt.parse_sdist_filename(filename)
+    for filename, project, *_ in SDISTS_WITH_PROJECT + SDIST_REJECTS:
+        wt.parse_sdist_filename(filename, project)
+    for name in NAMES:
+        calls.load(NAMES_LABEL).normalize_name(name)
+    for target, _ in DESCRIPTIONS:
+        wt.describe_target(target)
+    for target, _ in INVALID_TARGETS:
+        wt.target_tags(target)
+    wt.target_tags({**PATCH_BASE, "python_version": "3.11.9"})
+    wt.target_tags(PATCH_BASE)
+    filenames, targets = _pure_wheel_inputs()
+    helpers.bench_all(filenames, 3, targets)
+    for with_keys, without in OTHER_KEYS:
+        wt.target_tags(with_keys)
+        wt.target_tags(without)

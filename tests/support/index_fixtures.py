@@ -266,3 +266,12 @@ def uv_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lock_project(tmp_path: Path, package_index: PackageIndex, uv_cache_dir: Path) -> LockProject:
     """``lock_project(dependencies, groups=..., ...) -> Path`` of a fresh ``uv.lock``."""
     return LockProject(base_dir=tmp_path, index=package_index, cache_dir=uv_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def session_lock_project(
+    tmp_path_factory: pytest.TempPathFactory, package_index: PackageIndex, uv_cache_dir: Path
+) -> LockProject:
+    """Like ``lock_project``, for session-scoped users (the Starlark calls Bazel answers)."""
+    base = tmp_path_factory.mktemp("session-locks")
+    return LockProject(base_dir=base, index=package_index, cache_dir=uv_cache_dir)

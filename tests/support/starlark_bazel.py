@@ -20,15 +20,22 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
+import subprocess
 from collections.abc import Mapping
 from typing import Any
 
-from tests.support.bazel import REPO_ROOT, BazelWorkspace
+from tests.support.bazel import BAZEL, REPO_ROOT, BazelWorkspace
 
 # The test modules whose Starlark calls the session's Bazel build answers.
 MODULES = [
     "tests.test_pep440",
+    "tests.test_markers",
+    "tests.test_wheel_tags",
+    "tests.test_toml",
+    "tests.test_graph",
+    "tests.test_lock_validation",
 ]
 
 
@@ -105,7 +112,7 @@ def _decode(data: Any) -> Any:
     if tag == "f":
         return float(value)
     if tag == "b":
-        return value.encode("latin-1").decode("utf-8")
+        return _text(value)
     if tag == "o":
         return ("<starlark>", value)
     raise ValueError(f"unknown tag {tag!r}")
@@ -274,11 +281,30 @@ def _failures(stderr: str) -> dict[int, tuple[str, str]]:
         text = "\n".join(block)
         m = re.search(r"^Error(?: in \w+)?: (.*)\Z", text, re.M | re.S)
         message = m.group(1) if m else text
-        out[int(match.group(1))] = (
-            message.encode("latin-1", "replace").decode("utf-8", "replace"),
-            text,
-        )
+        out[int(match.group(1))] = (_text(message), _text(text))
     return out
+
+
+def _text(latin1: str) -> str:
+    """A Bazel string (bytes as Latin-1 characters) as text; stray bytes stay visible."""
+    return latin1.encode("latin-1").decode("utf-8", "backslashreplace")
+
+
+def _build(workspace: BazelWorkspace, *args: str) -> tuple[int, str]:
+    """``bazel build``, its stderr kept byte for byte (Bazel prints its strings' bytes)."""
+    argv = [str(BAZEL), *workspace._startup(), "build", "--color=no", "--curses=no"]
+    argv += [f"--repository_cache={workspace.caches.repository_cache}", *args]
+    if os.environ.get("RULES_PYUV_BAZEL4_DEFAULTS") == "1":
+        argv.append("--config=bazel4_defaults")
+    proc = subprocess.run(
+        argv,
+        cwd=workspace.root,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))},
+        capture_output=True,
+        timeout=1800,
+        stdin=subprocess.DEVNULL,
+    )
+    return proc.returncode, proc.stderr.decode("latin-1")
 
 
 def run_calls(workspace: BazelWorkspace, recorder: Recorder) -> dict[str, Any]:
@@ -309,18 +335,18 @@ def run_calls(workspace: BazelWorkspace, recorder: Recorder) -> dict[str, Any]:
     workspace.write("calls/call.bzl", _CALL_BZL)
     targets = "\n".join(f'starlark_call(name = "c{i}", index = {i})' for i in range(len(calls)))
     workspace.write("calls/BUILD.bazel", f'load(":call.bzl", "starlark_call")\n\n{targets}\n')
-    proc = workspace.run("build", "--keep_going", "//calls:all", check=False)
-    failures = _failures(proc.stderr)
+    _, stderr = _build(workspace, "--keep_going", "//calls:all")
+    failures = _failures(stderr)
     answers: dict[str, Any] = {}
     for i, (key, (label, symbol, _, _)) in enumerate(calls):
         out = workspace.bin_path(f"calls/c{i}.json")
         if i in failures:
             answers[key] = (False, failures[i])
         elif out.exists():
-            answers[key] = (True, _decode(json.loads(out.read_bytes().decode("utf-8"))))
+            answers[key] = (True, _decode(json.loads(out.read_bytes().decode("latin-1"))))
         else:
             raise AssertionError(
-                f"Bazel neither answered nor failed call c{i} ({label} {symbol}):\n{proc.stderr}"
+                f"Bazel neither answered nor failed call c{i} ({label} {symbol}):\n{_text(stderr)}"
             )
     return answers
 

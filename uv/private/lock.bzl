@@ -289,14 +289,22 @@ def _filename_of(location):
     path = location.split("#")[0].split("?")[0]
     return path.rstrip("/").split("/")[-1].replace("%2B", "+").replace("%2b", "+")
 
-def _wheel_error(filename, name, version):
-    """PEP 427 wheel file name, naming `name` (normalized) at `version`."""
+def _wheel_error(filename, name, version, seen):
+    """PEP 427 wheel file name, naming `name` (normalized) at `version`.
+
+    `seen` remembers the parts that passed: a lock repeats a package's name-version part
+    in each of its wheels, and the same few tag triples across packages.
+    """
     if not filename.endswith(".whl"):
         return "wheel file name %s must end in .whl" % _show(filename)
     parts = filename[:-4].split("-")
     if len(parts) not in (5, 6):
         return ("wheel file name %s is not <name>-<version>[-<build>]-<python tag>-<abi tag>-" +
                 "<platform tag>.whl") % _show(filename)
+    head = "%s-%s %s %s" % (parts[0], parts[1], name, version)
+    tail = "-" + "-".join(parts[2:])
+    if head in seen and tail in seen:
+        return None
     if not parts[0] or not _only(parts[0], _WHEEL_NAME_CHARS):
         return "wheel file name %s: invalid project name part" % _show(filename)
     if normalize_name(parts[0]) != name:
@@ -310,6 +318,8 @@ def _wheel_error(filename, name, version):
     for tag in parts[-3:]:
         if not tag or not _only(tag, _TAG_CHARS) or ".." in tag or tag[0] == "." or tag[-1] == ".":
             return "wheel file name %s: invalid tag %s" % (_show(filename), _show(tag))
+    seen[head] = True
+    seen[tail] = True
     return None
 
 def _sdist_error(filename, name, version, strict):
@@ -365,10 +375,14 @@ def _source(ctx, raw, index, where):
 def _dep(ctx, raw, at, where):
     if type(raw) != "dict":
         _refuse(ctx, at, where, "a dependency must be an inline table, got %s; %s" % (_show(raw), _FIX))
-    error = _name_error(raw.get("name"), "dependency name")
-    if error:
-        _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
-    name = normalize_name(raw["name"])
+    name = raw.get("name")
+    name = ctx.names.get(name) if type(name) == "string" else None  # passed _name_error, normalized
+    if name == None:
+        error = _name_error(raw.get("name"), "dependency name")
+        if error:
+            _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
+        name = normalize_name(raw["name"])
+        ctx.names[raw["name"]] = name
     version = raw.get("version", "")
     if version:
         error = _version_error(version, "version of dependency '%s'" % name)
@@ -462,7 +476,7 @@ def _artifact(ctx, raw, at, where, pkg, source, what):
     elif type(filename) != "string":
         _refuse(ctx, at, where, "%s filename must be a string, got %s; %s" % (what, _show(filename), _FIX))
     if what == "wheel":
-        error = _wheel_error(filename, pkg["name"], pkg["version"])
+        error = _wheel_error(filename, pkg["name"], pkg["version"], ctx.seen)
     else:
         error = _sdist_error(filename, pkg["name"], pkg["version"], source["kind"] == "registry")
     if error:
@@ -611,6 +625,8 @@ def _lock_model(doc, filename, positions, text, reparse):
         found = {},
         count = len(raw_packages) if type(raw_packages) == "list" else 0,
         markers = {},
+        names = {},  # dependency name as written -> normalized, once it passed _name_error
+        seen = {},  # parts of wheel file names that passed _wheel_error
     )
     version = doc.get("version")
     if version == None:

@@ -48,6 +48,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -67,6 +68,7 @@ from tests.support.pkgbuild import build_sdist, build_wheel, import_name  # noqa
 from tests.support.pyindex import PackageIndex  # noqa: E402
 from tests.support.uvlock import find_uv, make_project, uv_env, uv_lock  # noqa: E402
 from tools import bench_real  # noqa: E402
+from tools.bench_lock import _proto_fields, _varint  # noqa: E402
 
 PYTHON = "/usr/bin/python3"  # the interpreter both sides use (3.11, as the lock targets)
 MANYLINUX_TAG = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
@@ -105,7 +107,7 @@ load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 uv_lock(
     name = "pypi",
     lockfile = "//:uv.lock",
-    python_version = "{python_version}",
+    python_version = "{python_version}",{hub_attrs}
 )
 
 load("@pypi//:repositories.bzl", "install_deps")
@@ -279,6 +281,42 @@ def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]
     return seconds, proc.stdout + proc.stderr
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a live process and all its descendants, reaped or not.
+
+    A process's own times plus the times of the children it has waited for; descendants
+    still alive (Bazel's persistent workers) are counted from their own entries. Unlike
+    wall time, this hardly moves with the load of other jobs on a shared machine.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # after the command name
+        # fields[1] is the parent pid; [11:15] are utime, stime, cutime, cstime.
+        stats[int(entry.name)] = (int(fields[1]), sum(map(int, fields[11:15])) / tick)
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    for child, (parent, _) in stats.items():
+        children[parent].append(child)
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += stats.get(current, (0, 0.0))[1]
+        todo.extend(children[current])
+    return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's waited-for children so far (resource.getrusage)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass
 class UvRun:
     cold: float
@@ -286,6 +324,8 @@ class UvRun:
     installed: int
     summary: str  # uv's own "Prepared ... / Installed ..." lines of the cold sync
     overflows: int  # listen-backlog drops on the machine during the cold sync
+    cpu: float = 0.0  # CPU seconds of the cold sync (uv and its build processes)
+    load: float = 0.0  # load average (1 minute) at the end of the cold sync
 
 
 def uv_sync_run(project: Path, scratch: Path, python: str, edit) -> UvRun:
@@ -297,14 +337,16 @@ def uv_sync_run(project: Path, scratch: Path, python: str, edit) -> UvRun:
     )
     argv = [find_uv(), "sync", "--frozen", "--color", "never"]
     overflows = listen_overflows()
+    cpu = children_cpu()
     cold, out = _timed(argv, project, env)
+    cpu = children_cpu() - cpu
     overflows = listen_overflows() - overflows
     edit()
     noop, _ = _timed(argv, project, env)
     installed = re.search(r"Installed (\d+) packages?", out)
     summary = [ln.strip() for ln in out.splitlines() if re.match(r"\s*(Prepared|Installed)", ln)]
     count = int(installed.group(1)) if installed else 0
-    return UvRun(cold, noop, count, "; ".join(summary), overflows)
+    return UvRun(cold, noop, count, "; ".join(summary), overflows, cpu, os.getloadavg()[0])
 
 
 @dataclass
@@ -314,6 +356,9 @@ class BuildFigures:
     runners: collections.Counter  # executed spawns by runner (linux-sandbox, ...)
     spawns: collections.Counter  # executed spawns by mnemonic (execution log)
     profile: Profile
+    cpu: float = 0.0  # CPU seconds of the Bazel server and its workers and actions
+    starlark: float = 0.0  # Starlark CPU seconds (--starlark_cpu_profile)
+    hub_starlark: float = 0.0  # ... of them in the hub rule (uv_lock)
 
 
 @dataclass
@@ -385,6 +430,50 @@ def read_profile(path: Path, mnemonics: dict[str, str]) -> Profile:
     return Profile(phases, dict(actions), counts, repositories, critical, spawn_times)
 
 
+def starlark_cpu(path: Path, function: str = "_uv_lock_impl") -> tuple[float, float]:
+    """(all, in function) Starlark CPU seconds of a --starlark_cpu_profile (pprof) file.
+
+    A sample counts for function when that function is on its stack.
+    """
+    data = gzip.decompress(path.read_bytes())
+    strings, samples, locations, functions = [], [], {}, {}
+    for number, _, value in _proto_fields(data):
+        if number == 6:  # Profile.string_table
+            strings.append(value.decode())
+        elif number == 2:  # Profile.sample: location ids, values (the last: CPU µs)
+            ids, values = [], []
+            for n, wire, v in _proto_fields(value):
+                (ids if n == 1 else values if n == 2 else []).extend(_packed(wire, v))
+            samples.append((ids, values[-1] if values else 0))
+        elif number == 4:  # Profile.location: id, lines (function ids)
+            fields = list(_proto_fields(value))
+            loc = next((v for n, _, v in fields if n == 1), 0)
+            locations[loc] = [
+                next((x for m, _, x in _proto_fields(v) if m == 1), 0)
+                for n, _, v in fields
+                if n == 4
+            ]
+        elif number == 5:  # Profile.function: id, name (a string index)
+            fields = {n: v for n, _, v in _proto_fields(value)}
+            functions[fields.get(1, 0)] = fields.get(2, 0)
+    total = inside = 0
+    for ids, micros in samples:
+        total += micros
+        names = {strings[functions[f]] for i in ids for f in locations.get(i, [])}
+        inside += micros if function in names else 0
+    return total / 1e6, inside / 1e6
+
+
+def _packed(wire: int, value) -> list[int]:
+    if wire == 0:
+        return [value]
+    out, i = [], 0
+    while i < len(value):
+        v, i = _varint(value, i)
+        out.append(v)
+    return out
+
+
 def interpreter_version(python: str) -> str:
     """The interpreter's full release, e.g. "3.11.2"."""
     return subprocess.run(
@@ -434,6 +523,8 @@ class Bazel:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
         self.log = scratch / "exec.json"
         self.profile = scratch / "profile.json.gz"
+        self.starlark = scratch / "starlark.pprof.gz"
+        self.pid = 0
         self.flags = [
             f"--repository_cache={scratch / 'repository-cache'}",
             "--disk_cache=",
@@ -441,6 +532,7 @@ class Bazel:
             "--curses=no",
             f"--execution_log_json_file={self.log}",
             f"--profile={self.profile}",
+            f"--starlark_cpu_profile={self.starlark}",
             *EXTRA_BUILD_FLAGS,
         ]
         self.started = False
@@ -448,16 +540,21 @@ class Bazel:
     def start(self) -> float:
         """Starts the server (`bazel info server_pid` loads nothing); returns the seconds."""
         self.started = True
-        return _timed([str(BAZEL), *self.startup, "info", "server_pid"], self.workspace, self.env)[
-            0
-        ]
+        seconds, out = _timed(
+            [str(BAZEL), *self.startup, "info", "server_pid"], self.workspace, self.env
+        )
+        self.pid = int(re.findall(r"^(\d+)$", out, re.M)[-1])
+        return seconds
 
     def clean(self) -> None:
         _timed([str(BAZEL), *self.startup, "clean"], self.workspace, self.env)
 
     def build(self, target: str, *extra: str) -> BuildFigures:
         argv = [str(BAZEL), *self.startup, "build", *self.flags, *extra, target]
+        cpu = cpu_seconds(self.pid)
         seconds, out = _timed(argv, self.workspace, self.env)
+        cpu = cpu_seconds(self.pid) - cpu
+        starlark = starlark_cpu(self.starlark)
         match = re.search(r"INFO: (\d+ process(es)?[^\n]*?)\.?\n", out)
         spawns = read_execution_log(self.log)
         mnemonics = {s.get("progressMessage", ""): s.get("mnemonic", "?") for s in spawns}
@@ -467,6 +564,8 @@ class Bazel:
             collections.Counter(s.get("runner", "?") for s in spawns),
             collections.Counter(s.get("mnemonic", "?") for s in spawns),
             read_profile(self.profile, mnemonics),
+            cpu,
+            *starlark,
         )
 
     def shutdown(self) -> None:
@@ -574,6 +673,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="with --real: the requirements to lock (one a line) instead of the default list",
     )
+    parser.add_argument(
+        "--declared",
+        action="store_true",
+        help="declare on the hub only what the app targets: platforms = [linux_<cpu>], "
+        "python_versions = [the interpreter's minor] (docs/platforms.md)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (prints it)")
     parser.add_argument(
         "--bazel-flag",
@@ -601,7 +706,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.real
             else f"--packages {args.packages} --seed {args.seed}"
         )
-        + "".join(f" --bazel-flag={flag}" for flag in args.bazel_flag),
+        + "".join(f" --bazel-flag={flag}" for flag in args.bazel_flag)
+        + (" --declared" if args.declared else ""),
         flush=True,
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench_build."))
@@ -641,8 +747,16 @@ def main(argv: list[str] | None = None) -> int:
             n = len(pkgs)
         locked = lock.read_text().count("[[package]]") - 1  # minus the project itself
         # The interpreter's full release: a real lock may fork on python_full_version.
+        hub_attrs = ""
+        if args.declared:  # the one environment the app is built for (PLATFORMS_BUILD)
+            minor = ".".join(py_version.split(".")[:2])
+            hub_attrs = f'\n    python_versions = ["{minor}"],\n    platforms = ["linux_x86_64"],'
         (ws / "WORKSPACE").write_text(
-            WORKSPACE.format(repo=snapshot_ruleset(tmp / "rules_pyuv"), python_version=py_version)
+            WORKSPACE.format(
+                repo=snapshot_ruleset(tmp / "rules_pyuv"),
+                python_version=py_version,
+                hub_attrs=hub_attrs,
+            )
         )
         (ws / "BUILD.bazel").write_text("")
         (ws / "platforms").mkdir()
@@ -709,9 +823,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             u, b = uv_runs[-1], bz_runs[-1]
             print(
-                f"# run {i + 1}: uv cold {_s(u.cold)} s, no-op {_s(u.noop)} s; Bazel server "
-                f"{_s(b.server_start)} s, cold {_s(b.cold.seconds)} s, after edit "
-                f"{_s(b.edit.seconds)} s, no-op {_s(b.noop.seconds)} s",
+                f"# run {i + 1}: uv cold {_s(u.cold)} s ({_s(u.cpu)} s CPU, load {u.load:.1f}), "
+                f"no-op {_s(u.noop)} s; Bazel server {_s(b.server_start)} s, cold "
+                f"{_s(b.cold.seconds)} s ({_s(b.cold.cpu)} s CPU, Starlark "
+                f"{_s(b.cold.starlark)} s of which hub {_s(b.cold.hub_starlark)} s; load "
+                f"{os.getloadavg()[0]:.1f}), after edit {_s(b.edit.seconds)} s, no-op "
+                f"{_s(b.noop.seconds)} s",
                 flush=True,
             )
         if args.real:
@@ -810,6 +927,14 @@ def report(
         f"{ratio(edit, uv_noop, 0)}; {ratio(edit, uv_noop)}"
     )
 
+    uv_cpu = min(r.cpu for r in uv_runs)
+    bz_cpu = min(r.cold.cpu for r in bz_runs)
+    print(
+        f"CPU seconds, cold (best): uv {_s(uv_cpu)}, Bazel {_s(bz_cpu)} (server, workers and "
+        f"actions; Starlark {_s(min(r.cold.starlark for r in bz_runs))}, of which the hub "
+        f"{_s(min(r.cold.hub_starlark for r in bz_runs))}) = {bz_cpu / max(uv_cpu, 1e-9):.1f}x; "
+        f"load average {', '.join(f'{r.load:.1f}' for r in uv_runs)} after each uv sync"
+    )
     print(f"\nuv cold (median run): {uv_run.summary}; {uv_run.installed} packages installed")
     dropped = sum(r.overflows for r in uv_runs)
     if dropped:

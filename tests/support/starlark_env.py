@@ -1149,14 +1149,14 @@ native = __builtin_struct(**{fn: _native_function(fn) for fn in _NATIVE_FUNCTION
 
 # ---- contexts handed to implementation functions
 
+# What the ruleset (and the harness's own tests) call; add a method when a .bzl needs it.
 _MODULE_CTX_METHODS = [
-    "download", "download_and_extract", "execute", "extension_metadata", "extract", "file",
-    "getenv", "path", "read", "report_progress", "watch", "which",
+    "download", "download_and_extract", "execute", "extension_metadata", "file",
+    "path", "read", "report_progress", "watch", "which",
 ]
 _REPOSITORY_CTX_METHODS = [
-    "delete", "download", "download_and_extract", "execute", "extract", "file", "getenv",
-    "patch", "path", "read", "rename", "report_progress", "symlink", "template", "watch",
-    "watch_tree", "which",
+    "delete", "download", "download_and_extract", "execute", "file",
+    "path", "read", "report_progress", "template", "watch", "which",
 ]
 
 def _ctx_call(h, method, args = [], kwargs = {}):
@@ -1287,86 +1287,36 @@ harness = __builtin_struct(
 
 DEFAULT_STUBS: dict[str, str] = {
     "@bazel_tools//tools/build_defs/repo:http.bzl": '''
-"""Harness stand-in for Bazel's http.bzl: calls are recorded; running them downloads."""
+"""Harness stand-in for Bazel's http.bzl: calls are recorded, never run (real Bazel 4.2.3
+runs them: every real-Bazel test calls rules_pyuv_dependencies())."""
 
-_ARCHIVE_ATTRS = {
+def _not_run(ctx):
+    fail("the harness does not run %s: test it in real Bazel 4.2.3" % ctx.name)
+
+_COMMON = {
     "url": attr.string(),
     "urls": attr.string_list(),
     "sha256": attr.string(),
     "integrity": attr.string(),
-    "netrc": attr.string(),
-    "auth_patterns": attr.string_dict(),
-    "canonical_id": attr.string(),
-    "strip_prefix": attr.string(),
-    "add_prefix": attr.string(),
-    "files": attr.string_keyed_label_dict(),
-    "type": attr.string(),
-    "patches": attr.label_list(),
-    "remote_file_urls": attr.string_list_dict(),
-    "remote_file_integrity": attr.string_dict(),
-    "remote_module_file_urls": attr.string_list(),
-    "remote_module_file_integrity": attr.string(),
-    "remote_patches": attr.string_dict(),
-    "remote_patch_strip": attr.int(),
-    "patch_tool": attr.string(),
-    "patch_args": attr.string_list(),
-    "patch_strip": attr.int(),
-    "patch_cmds": attr.string_list(),
-    "patch_cmds_win": attr.string_list(),
-    "build_file": attr.label(),
-    "build_file_content": attr.string(),
-    "workspace_file": attr.label(),
-    "workspace_file_content": attr.string(),
 }
 
-def _urls(ctx):
-    return ([ctx.attr.url] if ctx.attr.url else []) + ctx.attr.urls
+http_archive = repository_rule(implementation = _not_run, attrs = dict(_COMMON, **{
+    "strip_prefix": attr.string(),
+    "build_file": attr.label(),
+    "build_file_content": attr.string(),
+}))
 
-def _http_archive_impl(ctx):
-    ctx.download_and_extract(
-        _urls(ctx),
-        sha256 = ctx.attr.sha256,
-        type = ctx.attr.type,
-        stripPrefix = ctx.attr.strip_prefix,
-    )
-    if ctx.attr.build_file_content:
-        ctx.file("BUILD.bazel", ctx.attr.build_file_content)
-
-http_archive = repository_rule(implementation = _http_archive_impl, attrs = _ARCHIVE_ATTRS)
-
-def _http_file_impl(ctx):
-    path = "file/" + ctx.attr.downloaded_file_path
-    ctx.download(_urls(ctx), path, sha256 = ctx.attr.sha256, executable = ctx.attr.executable)
-    build = 'filegroup(name = "file", srcs = ["%s"])\\n' % ctx.attr.downloaded_file_path
-    ctx.file("file/BUILD", build)
-
-http_file = repository_rule(
-    implementation = _http_file_impl,
-    attrs = {
-        "url": attr.string(),
-        "urls": attr.string_list(),
-        "sha256": attr.string(),
-        "integrity": attr.string(),
-        "netrc": attr.string(),
-        "auth_patterns": attr.string_dict(),
-        "canonical_id": attr.string(),
-        "executable": attr.bool(),
-        "downloaded_file_path": attr.string(default = "downloaded"),
-    },
-)
+http_file = repository_rule(implementation = _not_run, attrs = dict(_COMMON, **{
+    "executable": attr.bool(),
+    "downloaded_file_path": attr.string(default = "downloaded"),
+}))
 ''',
     "@bazel_tools//tools/build_defs/repo:utils.bzl": '''
-"""Harness stand-in for Bazel's repo utils.bzl (maybe, update_attrs and the netrc helpers)."""
+"""Harness stand-in for Bazel's repo utils.bzl: what the ruleset loads (maybe, read_netrc)."""
 
 def maybe(repo_rule, name, **kwargs):
     if not native.existing_rule(name):
         repo_rule(name = name, **kwargs)
-
-def update_attrs(orig, keys, override):
-    result = {k: getattr(orig, k) for k in keys if getattr(orig, k) != None}
-    result["name"] = orig.name
-    result.update(override)
-    return result
 
 def parse_netrc(contents, filename = None):
     """Machine name ("" for `default`) -> {"login": ..., "password": ..., "account": ...}."""
@@ -1400,36 +1350,6 @@ def parse_netrc(contents, filename = None):
 
 def read_netrc(ctx, filename):
     return parse_netrc(ctx.read(filename), filename)
-
-def read_user_netrc(ctx):
-    home = ctx.os.environ.get("USERPROFILE" if ctx.os.name.startswith("windows") else "HOME", "")
-    if not home or not ctx.path(home + "/.netrc").exists:
-        return {}
-    return read_netrc(ctx, home + "/.netrc")
-
-def use_netrc(netrc, urls, patterns):
-    auth = {}
-    for url in urls:
-        scheme, sep, rest = url.partition("://")
-        if not sep or scheme not in ("http", "https"):
-            continue
-        host = rest.split("/")[0].split(":")[0]
-        entry = netrc.get(host, netrc.get(""))
-        if entry == None:
-            continue
-        if host in patterns:
-            auth[url] = dict({"type": "pattern", "pattern": patterns[host]}, **{
-                k: entry[k] for k in ("login", "password") if k in entry})
-        elif "login" in entry and "password" in entry:
-            auth[url] = {"type": "basic", "login": entry["login"], "password": entry["password"]}
-    return auth
-
-def get_auth(ctx, urls):
-    if getattr(ctx.attr, "netrc", None):
-        netrc = read_netrc(ctx, ctx.attr.netrc)
-    else:
-        netrc = read_user_netrc(ctx)
-    return use_netrc(netrc, urls, getattr(ctx.attr, "auth_patterns", {}) or {})
 ''',
 }
 """Stub sources for external ``.bzl`` files every env knows (override with ``add_stub``)."""
@@ -1466,7 +1386,6 @@ class _RecordingCtx:
         self.vfs: dict[str, str] = {self.resolve(k): v for k, v in (files or {}).items()}
         self.written: dict[str, str] = {}
         self.executable: set[str] = set()
-        self.symlinks: dict[str, str] = {}
         self.downloads: list[dict] = []
         self.executions: list[dict] = []
         self.progress: list[str] = []
@@ -1488,15 +1407,7 @@ class _RecordingCtx:
             return _normpath(where)
         return _normpath(f"{self.workdir}/{where}")
 
-    def _follow(self, path: str) -> str:
-        for _ in range(32):
-            if path not in self.symlinks:
-                return path
-            path = self.symlinks[path]
-        raise BazelError(f"too many levels of symbolic links: {path}")
-
     def read_path(self, path: str) -> str | None:
-        path = self._follow(path)
         if path in self.written:
             return self.written[path]
         if path in self.vfs:
@@ -1507,7 +1418,7 @@ class _RecordingCtx:
         prefix = path.rstrip("/") + "/"
         names = {
             p[len(prefix) :].split("/", 1)[0]
-            for p in (*self.written, *self.vfs, *self.symlinks)
+            for p in (*self.written, *self.vfs)
             if p.startswith(prefix)
         }
         names.update(self.env._list_repo_dir(path))
@@ -1575,9 +1486,6 @@ class _RecordingCtx:
     def sl_file(self, path, content="", executable=True, legacy_utf8=True):
         self.write(path, content, executable)
 
-    def sl_getenv(self, name, default=None):
-        return self.environ.get(name, default)
-
     def sl_which(self, program):
         found = self.which_fake.get(program)
         return VirtualPath(found) if found else None
@@ -1638,11 +1546,6 @@ class _RecordingCtx:
     def sl_download_and_extract(self, url, output="", sha256="", **kwargs):
         return self._download(
             "download_and_extract", url, output, sha256, kwargs, self._require_fakes
-        )
-
-    def sl_extract(self, archive, output="", strip_prefix="", **kwargs):
-        self.downloads.append(
-            {"method": "extract", "archive": self.resolve(archive), "output": output, **kwargs}
         )
 
     _require_fakes = True
@@ -1710,9 +1613,6 @@ class RecordingRepositoryCtx(_RecordingCtx):
             content = content.replace(old, new)
         self.write(path, content, executable)
 
-    def sl_symlink(self, target, link_name):
-        self.symlinks[self.resolve(link_name)] = self.resolve(target)
-
     def sl_delete(self, path):
         path = self.resolve(path)
         gone = [p for p in self.written if p == path or p.startswith(path + "/")]
@@ -1720,15 +1620,6 @@ class RecordingRepositoryCtx(_RecordingCtx):
             del self.written[p]
         self.deleted.append(path)
         return bool(gone)
-
-    def sl_rename(self, src, dst):
-        src, dst = self.resolve(src), self.resolve(dst)
-        if src not in self.written:
-            raise BazelError(f"rename: {src} does not exist")
-        self.written[dst] = self.written.pop(src)
-
-    def sl_watch_tree(self, path):
-        self.watched.append(self.resolve(path))
 
 
 def _normpath(path: str) -> str:
@@ -1773,7 +1664,6 @@ class RepositoryRuleResult(dict):
         self.ctx = ctx
         self.return_value = return_value
         self.executable = {ctx.relative(p) for p in ctx.executable}
-        self.symlinks = {ctx.relative(k): v for k, v in ctx.symlinks.items()}
         self.downloads = ctx.downloads
         self.executions = ctx.executions
         self.progress = ctx.progress

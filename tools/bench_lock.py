@@ -447,12 +447,68 @@ def starlark_cpu_seconds(profile: Path) -> float:
     return total / 1e6
 
 
+def _packed(wire: int, value) -> list[int]:
+    if wire == 0:
+        return [value]
+    out, j = [], 0
+    while j < len(value):
+        v, j = _varint(value, j)
+        out.append(v)
+    return out
+
+
+def starlark_cpu_by_function(profile: Path) -> dict[str, float]:
+    """Seconds of a --starlark_cpu_profile per function, inclusive of what it calls.
+
+    Builtins appear under their name (`file` is repository_ctx.file).
+    """
+    data = gzip.decompress(profile.read_bytes())
+    strings: list[str] = []
+    samples: list[tuple[list[int], int]] = []
+    locations: dict[int, list[int]] = {}
+    functions: dict[int, int] = {}
+    for number, _, value in _proto_fields(data):
+        if number == 6:  # string_table
+            strings.append(value.decode("utf-8", "replace"))
+        elif number == 2:  # sample: location ids, values
+            ids: list[int] = []
+            values: list[int] = []
+            for f, w, v in _proto_fields(value):
+                if f == 1:
+                    ids += _packed(w, v)
+                elif f == 2:
+                    values += _packed(w, v)
+            samples.append((ids, values[-1] if values else 0))
+        elif number == 4:  # location: id, lines (function ids)
+            loc_id, funcs = 0, []
+            for f, _, v in _proto_fields(value):
+                if f == 1:
+                    loc_id = v
+                elif f == 4:
+                    funcs += [v2 for f2, _, v2 in _proto_fields(v) if f2 == 1]
+            locations[loc_id] = funcs
+        elif number == 5:  # function: id, name
+            fields = {f: v for f, _, v in _proto_fields(value) if f in (1, 2)}
+            functions[fields.get(1, 0)] = fields.get(2, 0)
+    seconds: dict[str, float] = {}
+    for ids, micros in samples:
+        names = {strings[functions[f]] for i in ids for f in locations.get(i, [])}
+        for name in names:
+            seconds[name] = seconds.get(name, 0.0) + micros / 1e6
+    return seconds
+
+
+# Where the hub rule's Starlark CPU goes: the stages, and the writing of its files.
+CPU_PARTS = ("parse_lock", "plan_hub", "render_hub", "file")
+
+
 @dataclass
 class BazelFigures:
     hub: float  # lock changed: uv_lock re-runs, then @pypi//:BUILD.bazel is loaded
     install: float  # the same with install_deps() in the WORKSPACE (one run)
     noop: float  # nothing changed: the query alone
     cpu: float  # Starlark CPU time of the fastest hub run (from --starlark_cpu_profile)
+    parts: dict[str, float]  # the same per function of CPU_PARTS
     peak_rss_mb: float | None  # the server's peak resident memory (JVM heap grows lazily)
 
 
@@ -502,6 +558,7 @@ def bench_bazel(
     profile = base / "starlark_cpu.pprof"
     edits = [0]
     cpu: dict[float, float] = {}
+    parts: dict[float, dict[str, float]] = {}
 
     def query(*flags: str) -> None:
         ws.run("query", "@pypi//:all", "--noshow_progress", *flags)
@@ -516,6 +573,8 @@ def bench_bazel(
         if _marker_mtime(ws) == before:
             raise RuntimeError("bazel query did not re-run uv_lock after the lock changed")
         cpu[wall] = starlark_cpu_seconds(profile)
+        by_function = starlark_cpu_by_function(profile)
+        parts[wall] = {name: by_function.get(name, 0.0) for name in CPU_PARTS}
 
     try:
         ws.write("uv.lock", warm_up)
@@ -523,10 +582,11 @@ def bench_bazel(
         query()
         hub = best_of(repeat, changed_lock_query)
         hub_cpu = cpu[min(cpu)]
+        hub_parts = parts[min(parts)]
         noop = best_of(repeat, query)
         ws.append("WORKSPACE", _WORKSPACE_INSTALL)
         install = best_of(1, changed_lock_query)
-        return BazelFigures(hub, install, noop, hub_cpu, _peak_rss_mb(ws))
+        return BazelFigures(hub, install, noop, hub_cpu, hub_parts, _peak_rss_mb(ws))
     finally:
         ws.close()
 
@@ -629,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# Bazel server: --host_jvm_args=-Xmx{args.max_heap}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench_lock."))
     caches = BazelCaches.under(REPO_ROOT / ".cache" / "bazel-bench")
-    sl_rows, uv_rows, bazel_rows = [], [], []
+    sl_rows, uv_rows, bazel_rows, cpu_rows = [], [], [], []
     totals: dict[str, dict[int, float]] = {
         "starlark-pyo3": {},
         "bazel uv_lock": {},
@@ -676,6 +736,11 @@ def main(argv: list[str] | None = None) -> int:
                     + [_ms(bz.install, n), f"{bz.install / uv_s:.0f}x"]
                     + [f"{bz.peak_rss_mb:.0f}" if bz.peak_rss_mb else "-"]
                 )
+                cpu_rows.append(
+                    [str(n), _ms(bz.cpu, n)]
+                    + [_ms(bz.parts[name], n) for name in CPU_PARTS]
+                    + [f"{os.getloadavg()[0]:.1f}"]
+                )
             print(f"# N={n} done", flush=True)
     finally:
         if args.keep:
@@ -692,6 +757,9 @@ def main(argv: list[str] | None = None) -> int:
         header = ["N", "no-op ms", "uv_lock ms", "ms/pkg", "/uv", "CPU ms/pkg"]
         header += ["+install_deps ms/pkg", "/uv", "peak RSS MB"]
         print(_table(header, bazel_rows))
+        print("\nBazel 4.2.3: Starlark CPU ms/pkg of the fastest hub run, and where it goes")
+        names = [f"{name}()" if name == "file" else name for name in CPU_PARTS]
+        print(_table(["N", "CPU ms/pkg", *names, "load after"], cpu_rows))
     print()
     for label, seconds in totals.items():
         if seconds:

@@ -9,11 +9,12 @@ How: each module in ``MODULES`` defines ``starlark_calls(calls, request)``, whic
 every Starlark call its tests will make (same functions, same arguments) on a recorder.
 The session fixture ``starlark_bazel`` writes all of them into ONE generated workspace --
 one target per call, so a call that fails does not hide the others -- and runs one
-``bazel build --keep_going`` there (the server start is the cost). Each target's
-implementation makes its call during analysis and writes the answer as JSON; a call that
-fails leaves Bazel's error, which becomes ``StarlarkFail``. Tests then make the same calls
-on the fixture's answers (``starlark_bazel.load(label).fn(*args)``); a call nobody
-declared is an error that says where to declare it.
+``bazel build --keep_going --nobuild`` there (analysis only; the server start and the
+analysis are the cost). Each target's implementation makes its call and prints the answer
+as tagged JSON; a call that fails leaves Bazel's error, which becomes ``StarlarkFail``.
+Tests then make the same calls on the fixture's answers
+(``starlark_bazel.load(label).fn(*args)``); a call nobody declared is an error that says
+where to declare it.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ class Answers(_Base):
 
 # --------------------------------------------------------------------------- the workspace
 
-_CALL_BZL = r'''"""One Starlark call per target, made during analysis; writes the answer as JSON."""
+_CALL_BZL = r'''"""One Starlark call per target, made during analysis; prints its answer."""
 
 load(":functions.bzl", "FUNCTIONS")
 load(":calls.bzl", "CALLS")
@@ -234,9 +235,9 @@ def _starlark_call_impl(ctx):
     value = FUNCTIONS[function]
     if args != None:
         value = value(*args, **kwargs)
-    out = ctx.actions.declare_file(ctx.label.name + ".json")
-    ctx.actions.write(out, _encode(value))
-    return [DefaultInfo(files = depset([out]))]
+    # Printed, not written: the build then needs no execution phase (--nobuild).
+    print("starlark_call %d: %s" % (ctx.attr.index, _encode(value)))
+    return []
 
 starlark_call = rule(
     implementation = _starlark_call_impl,
@@ -261,6 +262,7 @@ def _rewrite_loads(source: str) -> str:
     return re.sub(r'"//(uv|py)/', r'"@rules_pyuv//\1/', source)
 
 
+_ANSWER = re.compile(r"^DEBUG: .*?: starlark_call (\d+): (.*)$", re.M)
 _ERROR = re.compile(r"^ERROR: .*? in starlark_call rule //calls:c(\d+): ?(.*)$")
 
 
@@ -335,15 +337,15 @@ def run_calls(workspace: BazelWorkspace, recorder: Recorder) -> dict[str, Any]:
     workspace.write("calls/call.bzl", _CALL_BZL)
     targets = "\n".join(f'starlark_call(name = "c{i}", index = {i})' for i in range(len(calls)))
     workspace.write("calls/BUILD.bazel", f'load(":call.bzl", "starlark_call")\n\n{targets}\n')
-    _, stderr = _build(workspace, "--keep_going", "//calls:all")
+    _, stderr = _build(workspace, "--keep_going", "--nobuild", "//calls:all")
     failures = _failures(stderr)
+    printed = {int(m.group(1)): m.group(2) for m in _ANSWER.finditer(stderr)}
     answers: dict[str, Any] = {}
     for i, (key, (label, symbol, _, _)) in enumerate(calls):
-        out = workspace.bin_path(f"calls/c{i}.json")
         if i in failures:
             answers[key] = (False, failures[i])
-        elif out.exists():
-            answers[key] = (True, _decode(json.loads(out.read_bytes().decode("latin-1"))))
+        elif i in printed:
+            answers[key] = (True, _decode(json.loads(printed[i])))
         else:
             raise AssertionError(
                 f"Bazel neither answered nor failed call c{i} ({label} {symbol}):\n{_text(stderr)}"

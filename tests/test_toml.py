@@ -301,21 +301,7 @@ ERRORS = {
 }
 
 
-# Real Bazel shows what starlark-pyo3 hid: strings are bytes, so toml.bzl names the first
-# byte of a non-ASCII character ('\xc3' for 'é'). A bug of toml.bzl, left to its owner;
-# strict, so the test says when it is fixed.
-BYTE_NOT_CHARACTER = pytest.mark.xfail(
-    strict=True, reason="toml.bzl names the first byte of a non-ASCII character in Bazel"
-)
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, marks=BYTE_NOT_CHARACTER) if case == "invalid-bare-key" else case
-        for case in ERRORS
-    ],
-)
+@pytest.mark.parametrize("case", ERRORS)
 def test_malformed_documents_fail_with_position(decode, case):
     text, position, words = ERRORS[case]
     with pytest.raises(tomllib.TOMLDecodeError):

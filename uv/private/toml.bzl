@@ -84,7 +84,16 @@ def _found(line, p):
     c = line[p]
     if c == "'":
         return "\"'\""
-    return "'" + c + "'"
+
+    # Bazel's strings hold bytes: take the whole run of non-ASCII bytes, so a character
+    # such as 'é' is named whole rather than by its first byte.
+    e = p + 1
+    if c > "~":
+        for _ in range(p + 1, len(line)):
+            if line[e] <= "~":
+                break
+            e += 1
+    return "'" + line[p:e] + "'"
 
 def _fmt_key(parts):
     """Renders a key path the way it would be written in TOML."""

@@ -120,6 +120,11 @@ class BazelWorkspace:
             f"--output_user_root={self.caches.output_user_root}",
             f"--output_base={self.output_base}",
             "--max_idle_secs=300",
+            # Only the JVM's quick compiler: a test's server lives for a few commands,
+            # and on 2 shared cores the optimising compiler's threads cost more than
+            # they win back (tests/test_hub_e2e.py 126 s -> 61 s, the 400-lock
+            # hostile test 185 s -> 128 s; docs/performance.md, "Test suite wall time").
+            "--host_jvm_args=-XX:TieredStopAtLevel=1",
         ]
 
     def run(self, command: str, *args: str, check: bool = True, timeout: float = 900):

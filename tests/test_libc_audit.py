@@ -461,6 +461,35 @@ def test_installed_trees_use_record_to_name_packages(tmp_path, elfs):
     assert p.kind == "wrong-libc" and p.message.startswith("a file (")
 
 
+def test_the_install_audits_what_it_wrote_like_the_wheel(tmp_path, elfs):
+    # whl_install.py audits the ELF members it has just written, not the archive again:
+    # the files, the packages and the messages are those of a scan of the wheel itself.
+    wheel = _wheel(tmp_path, elfs)
+    wanted = la.audit([wheel], la.Target("linux", "x86_64", "glibc", "2.17"))
+    (problem,) = wanted.problems
+    out, manifest = tmp_path / "tree", tmp_path / "m.json"
+    out.mkdir()
+    argv = [sys.executable, WHL_INSTALL, "--wheel", wheel, "--out-dir", out, "--manifest",
+            manifest, "--target-os", "linux", "--target-cpu", "x86_64", "--target-libc",
+            "glibc"]  # fmt: skip
+    proc = subprocess.run(
+        [str(a) for a in [*argv, "--target-libc-version", "2.17"]], capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert f"  - {problem.message}" in proc.stderr.splitlines()
+    assert "file(s) will not load on the target" in proc.stderr
+    assert list(out.iterdir()) == [] and not manifest.exists()  # nothing half-installed
+
+    _run(*argv, "--target-libc-version", "2.28")
+    assert json.loads(manifest.read_text())["name"] == "natpkg"
+    members = [
+        ("natpkg/_new.so", out / "site-packages/natpkg/_new.so"),
+        ("natpkg/_old.so", out / "site-packages/natpkg/_old.so"),
+    ]
+    found = la.scan_installed(wheel.name, "natpkg", members)
+    assert [f.to_json() for f in found] == [f.to_json() for f in wanted.files]
+
+
 def test_symlinks_in_trees_are_not_followed(tmp_path, elfs):
     tree = tmp_path / "t"
     tree.mkdir()

@@ -507,6 +507,8 @@ def snapshot_ruleset(dest: Path) -> Path:
 # --bazel-flag: further options of every `bazel build` (e.g. to weigh a lever such as
 # --strategy=PyWheelInstall=sandboxed against the default persistent worker).
 EXTRA_BUILD_FLAGS: list[str] = []
+# --startup-flag: further startup options of the benchmark's Bazel servers.
+EXTRA_STARTUP_FLAGS: list[str] = []
 
 
 class Bazel:
@@ -519,6 +521,7 @@ class Bazel:
             f"--output_user_root={output_user_root}",
             f"--output_base={scratch / 'output_base'}",
             "--max_idle_secs=600",
+            *EXTRA_STARTUP_FLAGS,
         ]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
         self.log = scratch / "exec.json"
@@ -687,8 +690,17 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FLAG",
         help="an option for every bazel build, e.g. --bazel-flag=--loading_phase_threads=16",
     )
+    parser.add_argument(
+        "--startup-flag",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help="a startup option of the Bazel servers, e.g. "
+        "--startup-flag=--host_jvm_args=-XX:TieredStopAtLevel=1",
+    )
     args = parser.parse_args(argv)
     EXTRA_BUILD_FLAGS[:] = args.bazel_flag
+    EXTRA_STARTUP_FLAGS[:] = args.startup_flag
     if args.requirements:
         args.real = True
     if not (REPO_ROOT / ".cache" / "bazel4" / "bazelrc").exists():
@@ -707,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             else f"--packages {args.packages} --seed {args.seed}"
         )
         + "".join(f" --bazel-flag={flag}" for flag in args.bazel_flag)
+        + "".join(f" --startup-flag={flag}" for flag in args.startup_flag)
         + (" --declared" if args.declared else ""),
         flush=True,
     )

@@ -85,8 +85,9 @@ _CONTROL = [
 _FIX = "correct the entry or re-create the lock with `uv lock`"
 
 def _only(text, chars):
-    # strip() removes everything exactly when every character is allowed: no slow loop.
-    return not text.strip(chars)
+    # lstrip() removes everything exactly when every character is allowed: no slow loop
+    # (strip() would scan the same set again from the right).
+    return not text.lstrip(chars)
 
 def _show(text):
     """A value for a message: 'x' when plain, else escaped (and shortened)."""
@@ -336,9 +337,11 @@ def _sdist_error(filename, name, version, strict):
         return "sdist file name %s holds characters other than letters, digits and ._-+!" % _show(filename)
     if not strict:
         return None
-    for i in range(len(stem)):
-        if stem[i] == "-" and normalize_name(stem[:i]) == name:
-            if not version or _same_version(stem[i + 1:], version):
+    parts = stem.split("-")
+    for k in range(1, len(parts)):
+        # Each "-" in turn, from the left: the name before it, the version after it.
+        if normalize_name("-".join(parts[:k])) == name:
+            if not version or _same_version("-".join(parts[k:]), version):
                 return None
             return "sdist file name %s is not of version %s" % (_show(filename), version)
     return "sdist file name %s is not <name>-<version>%s of package '%s'" % (_show(filename), ext, name)

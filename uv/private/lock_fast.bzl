@@ -31,8 +31,8 @@ _CONTROL = [
 ] + [json.decode('"\\u007f"')]
 
 def _only(text, chars):
-    # strip() removes everything exactly when every character is allowed: no slow loop.
-    return not text.strip(chars)
+    # lstrip() removes everything exactly when every character is allowed: no slow loop.
+    return not text.lstrip(chars)
 
 # ---------------------------------------------------------------------------
 # Shapes: a value with its strings emptied, e.g. `{ name = "", extra = [""] }`

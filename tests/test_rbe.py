@@ -111,9 +111,10 @@ class WorkerLog:
 
 @pytest.fixture(scope="module")
 def cluster():
-    """The endpoint of the module's cluster with both workers; stopped after the module."""
-    out = rbe("up")
+    """The endpoint of the module's cluster with both workers; stopped after the module
+    (also when `up` fails half-way, so nothing it started leaks)."""
     try:
+        out = rbe("up")
         yield out.strip().splitlines()[-1]
     finally:
         rbe("down")

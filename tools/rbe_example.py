@@ -75,9 +75,12 @@ def _rbe(*args: str) -> str:
 
 @contextlib.contextmanager
 def cluster() -> Iterator[str]:
-    """Brings the cluster (both workers) up for the block; yields its grpc:// endpoint."""
-    out = _rbe("up")
+    """Brings the cluster (both workers) up for the block; yields its grpc:// endpoint.
+
+    `down` runs even when `up` fails half-way, so no database or worker it started leaks.
+    """
     try:
+        out = _rbe("up")
         yield out.strip().splitlines()[-1]
     finally:
         _rbe("down")

@@ -315,13 +315,19 @@ def decode_uv_lock(text):
     headers = {}  # header line -> (is an array of tables, path)
     arrays = {}  # root keys holding an array made by [[key]] headers
     defined = {}  # "a.b" -> True: tables defined by a header, or holding an array of tables
-    n = len(lines)
-    i = 0
-    for _ in range(n):
-        if i >= n:
-            break
-        line = lines[i]
-        i += 1
+    items = None  # the elements of the multi-line array being read, one per line
+    for line in lines:
+        if items != None:
+            if line == "]":
+                items = None
+                continue
+            if line[:4] != "    " or line[-1:] != ",":
+                return None
+            ok, value = _value(line[4:-1], recipes)
+            if not ok:
+                return None
+            items.append(value)
+            continue
         if not line:
             continue
         c = line[0]
@@ -350,25 +356,14 @@ def decode_uv_lock(text):
             return None
         if rest == "[":
             items = []
-            for _ in range(n):
-                if i >= n:
-                    return None
-                item = lines[i]
-                i += 1
-                if item == "]":
-                    break
-                if item[:4] != "    " or item[-1:] != ",":
-                    return None
-                ok, value = _value(item[4:-1], recipes)
-                if not ok:
-                    return None
-                items.append(value)
             table[key] = items
         else:
             ok, value = _value(rest, recipes)
             if not ok:
                 return None
             table[key] = value
+    if items != None:
+        return None  # an array still open at the end of the text
     return doc
 
 def _open_table(doc, aot, path, arrays, defined):

@@ -16,6 +16,7 @@ worker strategy keep one interpreter per tool that serves many actions in proces
 """
 
 load(":interpreter.bzl", "PY_EXEC_TOOLCHAIN_TYPE", "interpreter_executable")
+load(":scripts.bzl", "implicit_file_attr")
 
 PY_TOOLS_EXEC_GROUP = "py_tools"
 
@@ -49,10 +50,7 @@ py_action_tool = rule(
             allow_files = [".py"],
             doc = "Modules the script imports; they must sit in the script's folder.",
         ),
-        "_worker": attr.label(
-            default = Label("//py/private:worker.py"),
-            allow_single_file = True,
-        ),
+        "_worker": implicit_file_attr("//py/private:worker.py"),
     },
     provides = [PyActionToolInfo],
 )

@@ -4,7 +4,7 @@ load(":exec_tools.bzl", "py_tool_attr", "py_tools_exec_groups", "run_py_tool")
 load(":interpreter.bzl", "PY_TOOLCHAIN_TYPE")
 load(":providers.bzl", "PyDepsInfo", "check_python_version", "merge_deps")
 load(":py_library.bzl", "PY_COMMON_ATTRS", "collect_runfiles", "import_roots")
-load(":scripts.bzl", "runfiles_path", "shell_quote")
+load(":scripts.bzl", "implicit_file_attr", "runfiles_path", "shell_quote")
 
 def _main(ctx):
     if ctx.file.main:
@@ -108,14 +108,8 @@ _EXECUTABLE_ATTRS.update({
         allow_single_file = [".py"],
         doc = "The file to run; default: the only src, or <name>.py.",
     ),
-    "_bootstrap": attr.label(
-        default = Label("//py/private:launcher_bootstrap.py"),
-        allow_single_file = True,
-    ),
-    "_launcher": attr.label(
-        default = Label("//py/private:launcher.sh.tpl"),
-        allow_single_file = True,
-    ),
+    "_bootstrap": implicit_file_attr("//py/private:launcher_bootstrap.py"),
+    "_launcher": implicit_file_attr("//py/private:launcher.sh.tpl"),
     "_venv_tool": py_tool_attr("//py/private:venv_tool"),
 })
 

@@ -1,8 +1,20 @@
 """The words of the shell scripts rules write (launchers, test scripts).
 
-Paths of files in the runfiles tree, and values quoted as single shell words so that no
-character of a file name or setting can run.
+Paths of files in the runfiles tree, values quoted as single shell words so that no
+character of a file name or setting can run, and the attribute that brings a rule one of
+rules_pyuv's own files (a script's template, a script it runs).
 """
+
+def implicit_file_attr(label):
+    """The private attribute that holds one of rules_pyuv's own files.
+
+    Args:
+      label: label string of the file, e.g. "//py/private:launcher.sh.tpl".
+
+    Returns:
+      An attr.label for a rule's attrs, read as `ctx.file.<name>`.
+    """
+    return attr.label(default = Label(label), allow_single_file = True)
 
 def shell_quote(text):
     """Returns `text` as one single-quoted POSIX shell word.

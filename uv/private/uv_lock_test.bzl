@@ -5,11 +5,14 @@ with the pinned uv and the target's Python toolchain, so CI catches a lock that 
 updated after a pyproject.toml change, and names the command that updates it.
 """
 
-# The Python toolchain type is py's (uv -> py is the allowed direction).
+# The Python toolchain type and the words of scripts are py's (uv -> py is the allowed
+# direction).
 # buildifier: disable=bzl-visibility
 load("//py/private:interpreter.bzl", "PY_TOOLCHAIN_TYPE")
+
+# buildifier: disable=bzl-visibility
+load("//py/private:scripts.bzl", "implicit_file_attr", "runfiles_path", "shell_quote")
 load(":text.bzl", "prose")
-load(":uv_run.bzl", "rlocation", "shell_quote")
 
 def _workspace_path(ctx, file, what):
     if file.short_path.startswith("../"):
@@ -24,15 +27,15 @@ def _uv_lock_test_impl(ctx):
         fail("%s: lockfile must be a file named uv.lock (uv reads no other name), got %s" %
              (ctx.label, lock_path))
     lock_dir = lock_path[:-len("uv.lock")].rstrip("/")
-    copies = ["copy %s %s" % (shell_quote(rlocation(ctx, lock)), shell_quote(lock_path))]
+    copies = ["copy %s %s" % (shell_quote(runfiles_path(ctx, lock)), shell_quote(lock_path))]
     for f in ctx.files.srcs:
-        copies.append("copy %s %s" % (shell_quote(rlocation(ctx, f)), shell_quote(_workspace_path(ctx, f, "src"))))
+        copies.append("copy %s %s" % (shell_quote(runfiles_path(ctx, f)), shell_quote(_workspace_path(ctx, f, "src"))))
 
     python = ctx.toolchains[PY_TOOLCHAIN_TYPE].py_interpreter
     runfiles = [ctx.file.uv, lock] + ctx.files.srcs
     if python.interpreter:
         runfiles.append(python.interpreter)
-        python_line = "UV_PYTHON=\"$r\"/%s\nexport UV_PYTHON" % shell_quote(rlocation(ctx, python.interpreter))
+        python_line = "UV_PYTHON=\"$r\"/%s\nexport UV_PYTHON" % shell_quote(runfiles_path(ctx, python.interpreter))
     else:
         python_line = "UV_PYTHON=%s\nexport UV_PYTHON" % shell_quote(python.interpreter_path)
 
@@ -62,7 +65,7 @@ def _uv_lock_test_impl(ctx):
             "{{LOCK_DIR}}": shell_quote(lock_dir or "."),
             "{{PYTHON}}": python_line,
             "{{STALE}}": shell_quote(stale),
-            "{{UV}}": shell_quote(rlocation(ctx, ctx.file.uv)),
+            "{{UV}}": shell_quote(runfiles_path(ctx, ctx.file.uv)),
         },
         is_executable = True,
     )
@@ -103,10 +106,7 @@ uv_lock_test = rule(
             default = Label("//uv:uv_bin"),
             doc = "The uv binary (default: rules_pyuv's pinned uv for the host).",
         ),
-        "_template": attr.label(
-            allow_single_file = True,
-            default = Label("//uv/private:uv_lock_test.sh.tpl"),
-        ),
+        "_template": implicit_file_attr("//uv/private:uv_lock_test.sh.tpl"),
     },
     test = True,
     toolchains = [PY_TOOLCHAIN_TYPE],

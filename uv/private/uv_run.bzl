@@ -3,11 +3,7 @@
 # uv's scripts say their words the way py's launchers do (uv -> py is the allowed
 # direction; py does not publish these helpers).
 # buildifier: disable=bzl-visibility
-load("//py/private:scripts.bzl", _runfiles_path = "runfiles_path", _shell_quote = "shell_quote")
-
-# For uv's rules (uv_lock_test): a file's path under the runfiles root, one shell word.
-rlocation = _runfiles_path
-shell_quote = _shell_quote
+load("//py/private:scripts.bzl", "implicit_file_attr", "runfiles_path", "shell_quote")
 
 def _uv_run_impl(ctx):
     directory = ctx.attr.directory.strip("/")
@@ -19,7 +15,7 @@ def _uv_run_impl(ctx):
         output = launcher,
         substitutions = {
             "{{DIRECTORY}}": shell_quote(directory or "."),
-            "{{UV}}": shell_quote(rlocation(ctx, ctx.file.uv)),
+            "{{UV}}": shell_quote(runfiles_path(ctx, ctx.file.uv)),
         },
         is_executable = True,
     )
@@ -40,10 +36,7 @@ uv_run = rule(
             mandatory = True,
             doc = "The uv binary for the host.",
         ),
-        "_template": attr.label(
-            allow_single_file = True,
-            default = Label("//uv/private:uv_run.sh.tpl"),
-        ),
+        "_template": implicit_file_attr("//uv/private:uv_run.sh.tpl"),
     },
     executable = True,
 )

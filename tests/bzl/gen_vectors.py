@@ -94,7 +94,14 @@ def pep440_vectors() -> dict:
 
 
 def marker_vectors() -> dict:
-    from tests.test_markers import NAME_SETS, PYTHONS, TARGETS, _packaging_env, _random_markers
+    from tests.test_markers import (
+        NAME_SETS,
+        PYTHONS,
+        TARGETS,
+        _packaging_env,
+        _random_markers,
+        python_env,
+    )
 
     lines = (TESTDATA / "markers" / "real_world.txt").read_text(encoding="utf-8").splitlines()
     real = [line for line in lines if line.strip() and not line.startswith("#")]
@@ -112,7 +119,7 @@ def marker_vectors() -> dict:
         answers = []
         try:
             for os_, cpu, python, extras, groups in contexts:
-                env = _marker_env(os_, cpu, python)
+                env = python_env(os_, cpu, python)
                 answers.append(
                     marker.evaluate(_packaging_env((env, extras, groups)), context="lock_file")
                 )
@@ -125,27 +132,6 @@ def marker_vectors() -> dict:
     for text in INVALID_MARKERS:
         errors.append([["parse_marker", text], ["invalid marker", text.split("\n")[0][:12]]])
     return {"contexts": contexts, "cases": cases, "errors": errors}
-
-
-def _marker_env(os_: str, cpu: str, python: str) -> dict:
-    """What the interpreter of the target reports (tests/test_markers.py EXPECTED_PLATFORM)."""
-    from tests.test_markers import EXPECTED_PLATFORM
-
-    sys_platform, system, os_name, machine = EXPECTED_PLATFORM[(os_, cpu)]
-    full = python if python.count(".") == 2 else python + ".0"
-    return {
-        "implementation_name": "cpython",
-        "implementation_version": full,
-        "os_name": os_name,
-        "platform_machine": machine,
-        "platform_python_implementation": "CPython",
-        "platform_release": "",
-        "platform_system": system,
-        "platform_version": "",
-        "python_full_version": full,
-        "python_version": ".".join(python.split(".")[:2]),
-        "sys_platform": sys_platform,
-    }
 
 
 # ---------------------------------------------------------------------------- wheel tags

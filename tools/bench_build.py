@@ -68,7 +68,7 @@ from tests.support.pkgbuild import build_sdist, build_wheel, import_name  # noqa
 from tests.support.pyindex import PackageIndex  # noqa: E402
 from tests.support.uvlock import find_uv, make_project, uv_env, uv_lock  # noqa: E402
 from tools import bench_real  # noqa: E402
-from tools.bench_lock import _proto_fields, _varint  # noqa: E402
+from tools.bench_lock import _packed, _proto_fields  # noqa: E402
 
 PYTHON = "/usr/bin/python3"  # the interpreter both sides use (3.11, as the lock targets)
 MANYLINUX_TAG = "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64"
@@ -462,16 +462,6 @@ def starlark_cpu(path: Path, function: str = "_uv_lock_impl") -> tuple[float, fl
         names = {strings[functions[f]] for i in ids for f in locations.get(i, [])}
         inside += micros if function in names else 0
     return total / 1e6, inside / 1e6
-
-
-def _packed(wire: int, value) -> list[int]:
-    if wire == 0:
-        return [value]
-    out, i = [], 0
-    while i < len(value):
-        v, i = _varint(value, i)
-        out.append(v)
-    return out
 
 
 def interpreter_version(python: str) -> str:

@@ -434,15 +434,8 @@ def starlark_cpu_seconds(profile: Path) -> float:
             continue
         values: list[int] = []
         for field_number, wire, value in _proto_fields(sample):
-            if field_number != 2:  # Sample.value: packed or not
-                continue
-            if wire == 0:
-                values.append(value)
-                continue
-            j = 0
-            while j < len(value):
-                v, j = _varint(value, j)
-                values.append(v)
+            if field_number == 2:  # Sample.value: packed or not
+                values += _packed(wire, value)
         total += values[-1] if values else 0
     return total / 1e6
 

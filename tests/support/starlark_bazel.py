@@ -37,6 +37,7 @@ MODULES = [
     "tests.test_toml",
     "tests.test_graph",
     "tests.test_lock_validation",
+    "tests.test_planner",
 ]
 
 

@@ -38,6 +38,7 @@ MODULES = [
     "tests.test_graph",
     "tests.test_lock_validation",
     "tests.test_planner",
+    "tests.test_variants",
 ]
 
 

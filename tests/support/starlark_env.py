@@ -30,7 +30,7 @@ What starlark-pyo3 2026.1.3 offers, and how this harness uses it
   Partial, Debug, Print, Pprint, Breakpoint, Json, Typing, Internal, CallStack, RustDecimal.
   We enable StructType and Json only (the rest are not Bazel).  Its ``json`` has only
   ``encode``/``decode`` and encodes dicts/structs in insertion order (Bazel sorts keys), so
-  ``json`` is re-implemented (encode/encode_indent/indent in Python, as Bazel does).
+  ``json`` is re-implemented (encode in Python, as Bazel does).
 * Predeclared symbols therefore come from a harness "prelude" module: every evaluated file
   first runs (in the same ``Module``) a hidden ``load("@harness//:prelude.bzl", ...)``;
   bindings of an earlier ``eval`` on a ``Module`` stay visible to later ones.  The prelude
@@ -60,8 +60,8 @@ What starlark-pyo3 2026.1.3 offers, and how this harness uses it
 Bazel builtins emulated, and the gaps
 -------------------------------------
 Predeclared in every file: ``struct``, ``fail``, ``print`` (captured in ``env.printed``),
-``json`` (encode/decode(default=)/encode_indent/indent, keys sorted as in Bazel), ``Label``,
-``select``, ``depset``, ``native`` (every call recorded in ``env.native_calls``), ``attr``,
+``json`` (encode/decode(default=), keys sorted as in Bazel), ``Label``,
+``select``, ``depset``, ``native`` (its functions fail: macros run in real Bazel), ``attr``,
 ``provider``, ``rule``, ``repository_rule``, ``module_extension``, ``tag_class``,
 ``config``, ``config_common``, ``platform_common``, ``exec_group``, ``transition``,
 ``aspect``, ``configuration_field``, ``visibility``, ``DefaultInfo``, ``OutputGroupInfo``,
@@ -76,12 +76,12 @@ messages, json.encode output, results) has that text replaced by the label/path 
 Missing: ``Label.relative``/``same_package_label`` (methods would break ``==`` and hashing),
 ``path.realpath``; ``path.exists`` is a snapshot taken when the path was made.
 ``select()`` returns a record struct, so ``select(...) + [...]`` fails.  ``depset`` is a
-flattened list behind ``to_list()``.  ``rule()`` calls are recorded without attribute
-checks; ``repository_rule`` calls, direct runs and module tags are checked (unknown,
-private, mandatory, type, ``values``) with Bazel-like messages.  Strings given to label
-attributes of repository rules resolve against the main repository; labels in tags against
-the module that wrote them (``""`` for the root).  ``json.encode`` formats floats the Python
-way.  Recursion is allowed (Bazel forbids it).
+flattened list behind ``to_list()``.  Calling a ``rule()`` (a target) or ``native.*``
+fails: macros run in real Bazel.  ``repository_rule`` calls, direct runs and module tags
+are checked (unknown, private, mandatory, type, ``values``) with Bazel-like messages.
+Strings given to label attributes of repository rules resolve against the main repository;
+labels in tags against the module that wrote them (``""`` for the root).  ``json.encode``
+formats floats the Python way.  Recursion is allowed (Bazel forbids it).
 """
 
 from __future__ import annotations
@@ -102,7 +102,6 @@ __all__ = [
     "HarnessUnsupported",
     "Label",
     "ModuleExtensionResult",
-    "NativeCall",
     "Opaque",
     "RecordedRule",
     "RecordingModuleCtx",
@@ -283,14 +282,6 @@ class RecordedRule(NamedTuple):
     @property
     def name(self) -> str:
         return self.attrs.get("name")
-
-
-class NativeCall(NamedTuple):
-    """One call of a ``native.*`` function."""
-
-    function: str
-    args: list
-    kwargs: dict
 
 
 @dataclass
@@ -504,65 +495,6 @@ def json_encode(data: Any) -> str:
         return {_unstruct(k): conv(v[k]) for k in sorted(v)}
 
     return _json.dumps(conv(data), ensure_ascii=False, separators=(",", ":"))
-
-
-def json_indent(text: str, prefix: str = "", indent: str = "\t") -> str:
-    """Bazel's ``json.indent``: a port of its single-pass token indenter."""
-    out: list[str] = []
-    i, depth, n = 0, 0, len(text)
-
-    def skip(i: int) -> int:
-        while i < n and text[i] in " \t\n\r":
-            i += 1
-        if i >= n:
-            raise BazelError("json.indent: unexpected end of file")
-        return i
-
-    def newline(d: int) -> None:
-        out.append("\n" + prefix + indent * d)
-
-    while True:
-        i = skip(i)
-        c, start = text[i], i
-        if c == '"':
-            i += 1
-            while text[i] != '"':
-                i += 6 if text[i : i + 2] == "\\u" else 2 if text[i] == "\\" else 1
-            i += 1
-            out.append(text[start:i])
-        elif c in "ntf":
-            i += {"n": 4, "t": 4, "f": 5}[c]
-            out.append(text[start:i])
-        elif c == ",":
-            i += 1
-            out.append(",")
-            newline(depth)
-        elif c in "[{":
-            i = skip(i + 1)
-            out.append(c)
-            if text[i] in "]}":
-                out.append(text[i])
-                i += 1
-            else:
-                depth += 1
-                newline(depth)
-        elif c in "]}":
-            i += 1
-            depth -= 1
-            newline(depth)
-            out.append(c)
-        elif c == ":":
-            i += 1
-            out.append(": ")
-        elif c.isdigit() or c == "-":
-            i += 1
-            while i < n and (text[i].isdigit() or text[i] in ".eE+-"):
-                i += 1
-            out.append(text[start:i])
-        else:
-            raise BazelError(f"json.indent: unexpected character {c!r}")
-        if depth <= 0:
-            return "".join(out)
 
 
 def _json_valid(text: str) -> bool:
@@ -798,17 +730,9 @@ def _json_decode(x, default = _UNBOUND):
         return default
     return __builtin_json.decode(x)
 
-def _json_indent(s, *, prefix = "", indent = "\t"):
-    return __py_json_indent(s, prefix, indent)
-
-def _json_encode_indent(x, *, prefix = "", indent = "\t"):
-    return __py_json_indent(_json_encode(x), prefix, indent)
-
 json = __builtin_struct(
     encode = _json_encode,
     decode = _json_decode,
-    indent = _json_indent,
-    encode_indent = _json_encode_indent,
 )
 
 # ---- attr and attribute checking
@@ -961,6 +885,8 @@ def repository_rule(
 
     return __harness_repository_rule
 
+_REAL_BAZEL = "macros, targets and WORKSPACE code are tested in real Bazel 4.2.3 (tests/bzl, e2e)"
+
 def rule(implementation = None, attrs = None, **kwargs):
     info = __builtin_struct(
         __harness_kind__ = "rule_info",
@@ -973,11 +899,8 @@ def rule(implementation = None, attrs = None, **kwargs):
     def __harness_rule(**kw):
         if "__harness_query__" in kw:
             return __builtin_struct(id = rid, info = info)
-        if kw.get("name") == None:
-            owner = "'%s' rule" % __py_rule_name(rid)
-            _error("BazelError", "missing value for mandatory attribute 'name' in " + owner)
-        __py_record_target(rid, _to_data(kw))
-        return None
+        owner = __py_rule_name(rid)
+        _error("HarnessUnsupported", "'%s' rule called as a target: %s" % (owner, _REAL_BAZEL))
 
     return __harness_rule
 
@@ -1140,9 +1063,10 @@ _NATIVE_FUNCTIONS = [
     "subpackages", "test_suite", "toolchain", "toolchain_type",
 ]
 
+# Loading may mention native.*; calling it means a macro or BUILD code, which real Bazel runs.
 def _native_function(fn):
     def __harness_native(*args, **kwargs):
-        return _from_data(__py_native(fn, _to_data(list(args)), _to_data(kwargs)))
+        _error("HarnessUnsupported", "native.%s: %s" % (fn, _REAL_BAZEL))
     return __harness_native
 
 native = __builtin_struct(**{fn: _native_function(fn) for fn in _NATIVE_FUNCTIONS})
@@ -1685,10 +1609,9 @@ class StarlarkEnv:
 
     ``stubs`` maps labels of other repositories' ``.bzl`` files to their source (see
     ``DEFAULT_STUBS``).  ``label_style``: ``"bzlmod"`` (``str(Label)`` is ``@@repo//p:n``)
-    or ``"workspace"`` (``@repo//p:n``, ``//p:n`` in the main repo).  ``package_name`` is what
-    ``native.package_name()`` returns.  Recorded: ``recorded_repos`` (repository rules called
-    outside a module extension, e.g. by WORKSPACE macros), ``recorded_targets`` (rule calls),
-    ``native_calls``, ``printed``.
+    or ``"workspace"`` (``@repo//p:n``, ``//p:n`` in the main repo).  Recorded: ``printed``.
+    Rule targets, ``native.*`` and repository rules called outside a module extension
+    (WORKSPACE macros) raise ``HarnessUnsupported``: real Bazel 4.2.3 tests those.
     """
 
     def __init__(
@@ -1698,14 +1621,9 @@ class StarlarkEnv:
         *,
         stubs: Mapping[str, str] | None = None,
         label_style: str = "bzlmod",
-        package_name: str = "",
     ):
         self.repo_root = Path(repo_root).resolve()
         self.repo_name = repo_name
-        self.package_name = package_name
-        self.recorded_repos: list[RecordedRule] = []
-        self.recorded_targets: list[RecordedRule] = []
-        self.native_calls: list[NativeCall] = []
         self.printed: list[str] = []
         self._modules: dict[str, sl.FrozenModule] = {}
         self._stubs: dict[str, str] = {}
@@ -1716,7 +1634,8 @@ class StarlarkEnv:
         self._names: dict[str, list[str]] = {}
         self._rules: list[_RuleInfo] = []
         self._loading: list[Label] = []
-        self._repo_sink = self.recorded_repos
+        # The module extension being run collects repository rule calls; outside one they fail.
+        self._repo_sink: list[RecordedRule] | None = None
         self._pending: BaseException | None = None
         self._preamble = sl.parse("harness_preamble.bzl", _PREAMBLE, self._dialect)
         self._core = self._build_core(label_style)
@@ -1740,10 +1659,6 @@ class StarlarkEnv:
         """Registers ``source`` as the file ``label`` and loads it (for inline test code)."""
         self.add_stub(label, source)
         return self.load(label)
-
-    def call(self, target: StarlarkRef | str, *args: Any, **kwargs: Any) -> Any:
-        """Calls a function given as a ref or ``"label%name"``."""
-        return self._call(self._as_ref(target), args, kwargs)
 
     def run_module_extension(
         self,
@@ -2056,15 +1971,12 @@ class StarlarkEnv:
             "__py_name": self._cb_name,
             "__py_rule_name": self._rule_name,
             "__py_record_repo": self._cb_record_repo,
-            "__py_record_target": self._cb_record_target,
-            "__py_native": self._cb_native,
             "__py_ctx": lambda handle, method, args, kwargs: handle.call(method, args, kwargs),
             "__py_parse_label": lambda text, repo, pkg: list(
                 _astuple(Label.parse(text, repo, pkg))
             ),
             "__py_current_module": self._cb_current_module,
             "__py_json_encode": json_encode,
-            "__py_json_indent": json_indent,
             "__py_json_valid": _json_valid,
         }
         for name, fn in callbacks.items():
@@ -2081,7 +1993,11 @@ class StarlarkEnv:
         raise StarlarkFail(_unstruct(message))
 
     def _cb_error(self, kind: str, message: str) -> None:
-        error = {"BazelError": BazelError, "HarnessError": HarnessError}.get(kind, BazelError)
+        error = {
+            "BazelError": BazelError,
+            "HarnessError": HarnessError,
+            "HarnessUnsupported": HarnessUnsupported,
+        }.get(kind, BazelError)
         raise error(_unstruct(message))
 
     def _cb_current_module(self) -> list[str]:
@@ -2107,13 +2023,13 @@ class StarlarkEnv:
         name = attrs.get("name")
         if not isinstance(name, str) or not _REPO_NAME.match(name):
             raise BazelError(f"invalid repository name {name!r} in {rule_name!r} call")
+        if self._repo_sink is None:
+            raise HarnessUnsupported(
+                f"{rule_name}(name = {name!r}) called outside a module extension: WORKSPACE "
+                "code is tested in real Bazel 4.2.3 (tests/bzl, e2e)"
+            )
         for existing in self._repo_sink:
             if existing.name == name:
-                if self._repo_sink is self.recorded_repos:
-                    raise BazelError(
-                        f"Cannot redefine repository '{name}' ({existing.rule_name} then "
-                        f"{rule_name})"
-                    )
                 raise BazelError(
                     f"A repo named {name} is already generated by this module extension "
                     f"(by {existing.rule_name}, then again by {rule_name})"
@@ -2122,36 +2038,6 @@ class StarlarkEnv:
 
     def _cb_record_repo(self, rule_id: int, kwargs: Any) -> None:
         self._record_repo(self._rule_name(rule_id), _decode(kwargs))
-
-    def _cb_record_target(self, rule_id: int, kwargs: Any) -> None:
-        self.recorded_targets.append(RecordedRule(self._rule_name(rule_id), _decode(kwargs)))
-
-    def _cb_native(self, fn: str, args: Any, kwargs: Any) -> Any:
-        args, kwargs = _decode(args), _decode(kwargs)
-        self.native_calls.append(NativeCall(fn, args, kwargs))
-        if fn == "existing_rule":
-            for rec in (*self._repo_sink, *self.recorded_targets):
-                if rec.name == args[0]:
-                    return _encode({**rec.attrs, "kind": rec.rule_name})
-            return None
-        if fn == "existing_rules":
-            recs = (*self._repo_sink, *self.recorded_targets)
-            return _encode({r.name: {**r.attrs, "kind": r.rule_name} for r in recs})
-        if fn == "package_name":
-            return self.package_name
-        if fn == "repository_name":
-            return "@"
-        if fn in ("module_name", "module_version"):
-            return None
-        if fn in ("glob", "subpackages"):
-            return []
-        if fn == "package_relative_label":
-            return _encode(Label.parse(str(args[0]), "", self.package_name))
-        if fn in ("local_repository", "new_local_repository"):
-            self._record_repo(fn, kwargs)
-        elif "name" in kwargs:
-            self.recorded_targets.append(RecordedRule(fn, kwargs))
-        return None
 
 
 def _astuple(label: Label) -> tuple[str, str, str]:

@@ -20,8 +20,6 @@ def json_cases():
     encoded = json.encode(data)
     return {
         "encoded": encoded,
-        "indented": json.encode_indent(data, prefix = "> ", indent = "  "),
-        "reindented": json.indent(encoded),
         "decoded": json.decode(encoded),
         "default": json.decode("{not json", default = None),
     }

@@ -26,16 +26,13 @@ def _toy_hub_impl(rctx):
         )
     rctx.file(
         "info.json",
-        json.encode_indent(
-            {
-                "python": version,
-                "python_version": rctx.attr.python_version,
-                "lock_lines": len(lock.splitlines()),
-                "lockfile": str(rctx.attr.lockfile),
-                "os": rctx.os.name,
-            },
-            indent = "  ",
-        ),
+        json.encode({
+            "python": version,
+            "python_version": rctx.attr.python_version,
+            "lock_lines": len(lock.splitlines()),
+            "lockfile": str(rctx.attr.lockfile),
+            "os": rctx.os.name,
+        }),
         executable = False,
     )
     rctx.file("tool.sh", "#!/bin/sh\necho tool\n")

@@ -1,4 +1,4 @@
-"""A WORKSPACE macro: repositories via maybe(http_archive, ...), toolchains registered."""
+"""A WORKSPACE macro (maybe(http_archive, ...), native.*): the harness refuses to run it."""
 
 load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive")
 load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")

@@ -39,6 +39,7 @@ MODULES = [
     "tests.test_lock_validation",
     "tests.test_planner",
     "tests.test_variants",
+    "tests.test_workspace_lock",
 ]
 
 

@@ -14,7 +14,9 @@ analysis are the cost). Each target's implementation makes its call and prints t
 as tagged JSON; a call that fails leaves Bazel's error, which becomes ``StarlarkFail``.
 Tests then make the same calls on the fixture's answers
 (``starlark_bazel.load(label).fn(*args)``); a call nobody declared is an error that says
-where to declare it.
+where to declare it. Arguments and answers are JSON-like values, so a test that feeds one
+call's answer into the next declares the chain as one call of a test-only file loaded with
+``load_source`` (tests/support/hub_calls.bzl: lock -> plan -> render).
 """
 
 from __future__ import annotations

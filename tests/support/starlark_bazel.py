@@ -26,10 +26,10 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Mapping
 from typing import Any
 
 from tests.support.bazel import BAZEL, REPO_ROOT, BazelWorkspace
+from tests.support.starlark_values import Struct
 
 # The test modules whose Starlark calls the session's Bazel build answers.
 MODULES = [
@@ -55,34 +55,6 @@ class StarlarkFail(Exception):
 
     def __str__(self) -> str:
         return self.message
-
-
-class Struct:
-    """A Starlark ``struct`` answer: fields as attributes and items, equal to a dict."""
-
-    def __init__(self, fields: Mapping[str, Any]):
-        self.__dict__.update(fields)
-
-    def __getitem__(self, name: str) -> Any:
-        return self.__dict__[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.__dict__
-
-    def __iter__(self):
-        return iter(self.__dict__)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Struct):
-            return self.__dict__ == other.__dict__
-        if isinstance(other, Mapping):
-            return self.__dict__ == dict(other)
-        return NotImplemented
-
-    __hash__ = None
-
-    def __repr__(self) -> str:
-        return "Struct(" + ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()) + ")"
 
 
 def _plain(value: Any) -> Any:

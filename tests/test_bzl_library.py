@@ -72,7 +72,16 @@ def declared_libraries() -> dict[str, dict[str, list[str]]]:
     """The bzl_library targets Bazel declares in the repository, by package."""
     packages = " + ".join(f"//{p}:*" for p in PACKAGES)
     proc = subprocess.run(
-        [str(BAZEL), "query", f"kind(bzl_library, {packages})", "--output=build"],
+        # The startup options of tools/test's `bazel test //...` server: under tools/test
+        # that server answers; alone, the server goes away a minute after the query.
+        [
+            str(BAZEL),
+            "--max_idle_secs=60",
+            "--host_jvm_args=-XX:TieredStopAtLevel=1",
+            "query",
+            f"kind(bzl_library, {packages})",
+            "--output=build",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

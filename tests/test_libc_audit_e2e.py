@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from tests.support.bazel import HOST_TOOLCHAIN_TAIL, BazelWorkspace
+from tests.support.bazel import BazelWorkspace, hub_workspace
 from tests.support.pkgbuild import build_wheel
 from tests.support.pyindex import PackageIndex
 from tests.support.uvlock import make_project, uv_lock
@@ -59,9 +59,8 @@ platform(
 )
 """
 
-WORKSPACE_TAIL = (
+WORKSPACE_TAIL = hub_workspace(
     """
-load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
     name = "pypi",
@@ -69,11 +68,7 @@ uv_lock(
     python_version = "{py}",
 )
 
-load("@pypi//:repositories.bzl", "install_deps")
-
-install_deps()
 """
-    + HOST_TOOLCHAIN_TAIL
 )
 
 

@@ -20,7 +20,7 @@ import json
 
 import pytest
 
-from tests.support.bazel import HOST_PYTHON, HOST_TOOLCHAIN_TAIL, BazelWorkspace
+from tests.support.bazel import HOST_PYTHON, BazelWorkspace, hub_workspace
 from tests.support.git_fixtures import make_recording_repo
 from tests.support.index_fixtures import BUILD_GROUP, LockProject
 
@@ -28,9 +28,8 @@ pytestmark = pytest.mark.bazel
 
 PY = HOST_PYTHON
 
-HUBS = (
+HUBS = hub_workspace(
     """
-load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
     name = "pypi",
@@ -46,11 +45,7 @@ uv_lock(
 
 uv_lock(name = "strict", lockfile = "//:uv.lock", no_build = True, python_version = "{py}")
 
-load("@pypi//:repositories.bzl", "install_deps")
-
-install_deps()
 """
-    + HOST_TOOLCHAIN_TAIL
 )
 
 # Hubs with one mistake each; fetched only when a test names them.

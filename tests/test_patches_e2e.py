@@ -22,16 +22,15 @@ import zipfile
 
 import pytest
 
-from tests.support.bazel import HOST_PYTHON, HOST_TOOLCHAIN_TAIL, BazelWorkspace, read_execution_log
+from tests.support.bazel import HOST_PYTHON, BazelWorkspace, hub_workspace, read_execution_log
 from tests.support.index_fixtures import BUILD_GROUP, LockProject
 
 pytestmark = pytest.mark.bazel
 
 PY = HOST_PYTHON
 
-WORKSPACE_TAIL = (
+WORKSPACE_TAIL = hub_workspace(
     """
-load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
     name = "pypi",
@@ -42,11 +41,7 @@ uv_lock(
     sdist_patches = {SDIST_PATCHES},
 )
 
-load("@pypi//:repositories.bzl", "install_deps")
-
-install_deps()
 """
-    + HOST_TOOLCHAIN_TAIL
 )
 
 APP_BUILD = """\

@@ -13,7 +13,7 @@ import tomllib
 
 import pytest
 
-from tests.support.bazel import HOST_PYTHON, HOST_TOOLCHAIN_TAIL, BazelWorkspace, read_execution_log
+from tests.support.bazel import HOST_PYTHON, BazelWorkspace, hub_workspace, read_execution_log
 from tests.support.index_fixtures import BUILD_GROUP
 from tests.support.pkgbuild import build_sdist
 from tests.support.uvlock import uv_lock
@@ -41,17 +41,12 @@ package = false
 localsdist = {{ path = "{SDIST}" }}
 """
 
-WORKSPACE_TAIL = (
+WORKSPACE_TAIL = hub_workspace(
     f"""
-load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(name = "pypi", lockfile = "//:uv.lock", python_version = "{PY}")
 
-load("@pypi//:repositories.bzl", "install_deps")
-
-install_deps()
 """
-    + HOST_TOOLCHAIN_TAIL
 )
 
 APP_BUILD = """\

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.bazel import HOST_TOOLCHAIN_TAIL, BazelWorkspace, read_execution_log
+from tests.support.bazel import BazelWorkspace, hub_workspace, read_execution_log
 from tests.support.uvlock import make_project, uv_lock
 
 pytestmark = pytest.mark.bazel
 
-WORKSPACE = (
+WORKSPACE = hub_workspace(
     """
-load("@rules_pyuv//uv:repositories.bzl", "uv_lock")
 
 uv_lock(
     name = "pypi",
@@ -27,11 +26,7 @@ uv_lock(
     python_version = "3.11",
 )
 
-load("@pypi//:repositories.bzl", "install_deps")
-
-install_deps()
 """
-    + HOST_TOOLCHAIN_TAIL
 )
 
 APP_BUILD = """\

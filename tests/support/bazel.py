@@ -58,6 +58,17 @@ register_toolchains("@python_host//:all")
 """
 
 
+def hub_workspace(hubs: str) -> str:
+    """WORKSPACE lines of a test hub: `hubs` (its uv_lock(...) calls), then @pypi's
+    install_deps() and the host interpreter's toolchain."""
+    return (
+        '\nload("@rules_pyuv//uv:repositories.bzl", "uv_lock")\n'
+        + hubs
+        + '\nload("@pypi//:repositories.bzl", "install_deps")\n\ninstall_deps()\n'
+        + HOST_TOOLCHAIN_TAIL
+    )
+
+
 @dataclass(frozen=True)
 class BazelCaches:
     """Directories shared by all workspaces of one test session."""

@@ -23,6 +23,13 @@ action against the same whl_install.py run directly; and, in the last run, every
 again after `bazel clean`, sandboxed (the default) and with --spawn_strategy=local.
 The app's output from bazel-bin and from uv's venv must be identical.
 
+Bazel's floor, in each run (--no-floor skips it): a workspace with no ruleset that fetches
+the same artifacts the cold build fetched with Bazel's own repository rules, one
+repository each (`http_file`; and `http_archive(type = "zip")`, Bazel's own unzip, for the
+wheels), built cold on a fresh output base; and the same wheels unpacked with `unzip`, one
+process per core, outside Bazel. Their sum is what no ruleset that fetches each artifact in
+its own repository and writes the installed files can go under here.
+
 It prints a table and the ratios Bazel / uv. Figures, not assertions: see
 docs/performance.md.
 
@@ -40,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import concurrent.futures
 import datetime
 import difflib
 import gzip
@@ -56,6 +64,7 @@ import sys
 import tempfile
 import time
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -374,6 +383,89 @@ class BazelRun:
     local: BuildFigures | None = None
 
 
+@dataclass
+class FloorRun:
+    """Bazel with no ruleset: the same artifacts fetched by Bazel's own repository rules."""
+
+    server_start: float
+    fetch: BuildFigures  # every artifact through http_file
+    extract: BuildFigures  # wheels through http_archive(type = "zip"), sdists through http_file
+
+
+FLOOR_WORKSPACE_HEAD = """\
+workspace(name = "floor")
+
+load("@bazel_tools//tools/build_defs/repo:http.bzl", "http_archive", "http_file")
+"""
+
+FLOOR_BUILD = """\
+filegroup(
+    name = "all",
+    srcs = {srcs},
+)
+"""
+
+
+def lock_artifacts(lock: Path) -> dict[str, tuple[str, str]]:
+    """File name -> (URL, sha256) of every wheel and sdist in the lock."""
+    found: dict[str, tuple[str, str]] = {}
+    for package in tomllib.loads(lock.read_text()).get("package", []):
+        for artifact in [*package.get("wheels", []), package.get("sdist") or {}]:
+            url, digest = artifact.get("url", ""), artifact.get("hash", "")
+            if url and digest.startswith("sha256:"):
+                found[urllib.parse.unquote(url.rsplit("/", 1)[-1])] = (url, digest[7:])
+    return found
+
+
+def floor_workspace(dest: Path, artifacts: list[tuple[str, str, str]], extract: bool) -> None:
+    """A workspace that fetches the artifacts with Bazel's own rules and nothing else.
+
+    Its target depends on every repository, so building it runs every fetch (and, with
+    extract, Bazel's own unzip of every wheel) but no action: what no ruleset that
+    fetches through Bazel can go under.
+    """
+    dest.mkdir(parents=True)
+    lines, srcs = [FLOOR_WORKSPACE_HEAD], []
+    for i, (filename, url, sha256) in enumerate(artifacts):
+        name = f"artifact_{i}"
+        if extract and filename.endswith(".whl"):
+            lines.append(
+                f"http_archive(\n    name = {json.dumps(name)},\n    urls = [{json.dumps(url)}],\n"
+                f'    sha256 = {json.dumps(sha256)},\n    type = "zip",\n'
+                '    build_file_content = \'filegroup(name = "files", srcs = [], '
+                'visibility = ["//visibility:public"])\',\n)\n'
+            )
+            srcs.append(f"@{name}//:files")
+        else:
+            lines.append(
+                f"http_file(\n    name = {json.dumps(name)},\n    urls = [{json.dumps(url)}],\n"
+                f"    sha256 = {json.dumps(sha256)},\n"
+                f"    downloaded_file_path = {json.dumps(filename)},\n)\n"
+            )
+            srcs.append(f"@{name}//file")
+    (dest / "WORKSPACE").write_text("\n".join(lines))
+    (dest / "BUILD.bazel").write_text(FLOOR_BUILD.format(srcs=json.dumps(srcs, indent=8)))
+
+
+def floor_run(scratch: Path, user_root: Path, artifacts: list[tuple[str, str, str]]) -> FloorRun:
+    """Server start and cold build of the two floor workspaces, each on a fresh output base."""
+    figures: list[BuildFigures] = []
+    start = 0.0
+    for extract in (False, True):
+        ws = scratch / ("extract" if extract else "fetch")
+        floor_workspace(ws / "ws", artifacts, extract)
+        (ws / "bazel").mkdir()
+        bazel = Bazel(ws / "ws", ws / "bazel", user_root)
+        try:
+            seconds = bazel.start()
+            start = start or seconds
+            figures.append(bazel.build("//:all"))
+        finally:
+            bazel.shutdown()
+    _rmtree(scratch)
+    return FloorRun(start, *figures)
+
+
 PHASE_NAMES = {
     "Launch Blaze": "launch",
     "Initialize command": "init",
@@ -581,13 +673,18 @@ def bazel_run(
     edit,
     sandbox_compare: bool,
     wheel_dir: Path | None = None,
+    fetched: list[str] | None = None,
 ) -> BazelRun:
     """Server start, cold build, edit, no-op (and the clean rebuilds); wheel_dir gets a
-    copy of every wheel file the cold build fetched, when given."""
+    copy of every wheel file the cold build fetched, and fetched the names of every
+    wheel and sdist it fetched, when given."""
     bazel = Bazel(workspace, scratch, user_root)
     try:
         server_start = bazel.start()
         cold = bazel.build("//app:app")
+        if fetched is not None:
+            external = scratch / "output_base" / "external"
+            fetched[:] = sorted({p.name for p in external.glob("*/*") if p.is_file()})
         if wheel_dir is not None:
             wheel_dir.mkdir(parents=True, exist_ok=True)
             for wheel in (scratch / "output_base" / "external").glob("*/*.whl"):
@@ -673,6 +770,13 @@ def main(argv: list[str] | None = None) -> int:
         "python_versions = [the interpreter's minor] (docs/platforms.md)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (prints it)")
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip Bazel's floor: the same artifacts fetched by http_file / http_archive "
+        "alone, with no ruleset (each run)",
+    )
     parser.add_argument(
         "--bazel-flag",
         action="append",
@@ -794,8 +898,10 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
-        uv_runs, bz_runs = [], []
-        wheel_dir = tmp / "wheels" if args.real else None  # the wheels Bazel fetched
+        uv_runs, bz_runs, floor_runs = [], [], []
+        fetched: list[str] = []  # the artifacts the first cold build fetched
+        artifacts: list[tuple[str, str, str]] = []  # the same, with their URL and sha256
+        wheel_dir = tmp / "wheels"  # the wheels the first cold build fetched
         for i in range(args.repeat):
             compare = args.sandbox_compare and i == args.repeat - 1
             reset()
@@ -822,8 +928,14 @@ def main(argv: list[str] | None = None) -> int:
                     edit,
                     compare,
                     wheel_dir if i == 0 else None,
+                    fetched if i == 0 else None,
                 )
             )
+            if args.floor:
+                if i == 0:
+                    known = lock_artifacts(lock)
+                    artifacts = [(f, *known[f]) for f in fetched if f in known]
+                floor_runs.append(floor_run(tmp / f"floor-{i}", user_root, artifacts))
             u, b = uv_runs[-1], bz_runs[-1]
             print(
                 f"# run {i + 1}: uv cold {_s(u.cold)} s ({_s(u.cpu)} s CPU, load {u.load:.1f}), "
@@ -831,7 +943,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_s(b.cold.seconds)} s ({_s(b.cold.cpu)} s CPU, Starlark "
                 f"{_s(b.cold.starlark)} s of which hub {_s(b.cold.hub_starlark)} s; load "
                 f"{os.getloadavg()[0]:.1f}), after edit {_s(b.edit.seconds)} s, no-op "
-                f"{_s(b.noop.seconds)} s",
+                f"{_s(b.noop.seconds)} s"
+                + (
+                    f"; floor (no ruleset, {len(artifacts)} artifacts: "
+                    f"{sum(a[0].endswith('.whl') for a in artifacts)} wheels): http_file "
+                    f"{_s(floor_runs[-1].fetch.seconds)} s, http_archive "
+                    f"{_s(floor_runs[-1].extract.seconds)} s"
+                    if floor_runs
+                    else ""
+                ),
                 flush=True,
             )
         if args.real:
@@ -839,6 +959,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             wheels = [f for f in files if f.name.endswith(("-none-any.whl", "x86_64.whl"))]
         direct = (direct_installs(wheels, args.python, tmp / "direct"), len(wheels))
+        fetched_wheels = sorted(wheel_dir.glob("*.whl"))
+        unzipped = [unzip_floor(fetched_wheels, tmp / f"unzip-{i}") for i in range(args.repeat)]
     finally:
         if index is not None:
             index.stop()
@@ -847,7 +969,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _rmtree(tmp)
 
-    report(uv_runs, bz_runs, uv_output, n, direct, "requirements" if args.real else "packages")
+    report(
+        uv_runs,
+        bz_runs,
+        uv_output,
+        n,
+        direct,
+        "requirements" if args.real else "packages",
+        floor_runs,
+        (min(u[0] for u in unzipped), unzipped[0][1], len(fetched_wheels)),
+    )
     return 0
 
 
@@ -863,6 +994,31 @@ def lock_summary(lock: Path) -> str:
         f"group), {len(data.get('resolution-markers', []))} resolution forks, "
         f"several versions of: {', '.join(forked) or 'none'}; {sdists} with only an sdist"
     )
+
+
+def unzip_floor(wheels: list[Path], scratch: Path) -> tuple[float, str]:
+    """Seconds to unpack the wheels with no checks, one process per core: the least any
+    install that writes the files (rather than hard-linking them out of a cache, as uv
+    does) costs on this machine. Uses Info-ZIP's unzip when there is one."""
+    unzip = shutil.which("unzip")
+    scratch.mkdir()
+
+    def one(job: tuple[int, Path]) -> None:
+        i, wheel = job
+        out = scratch / f"site-{i}"
+        if unzip:
+            subprocess.run([unzip, "-q", "-o", str(wheel), "-d", str(out)], check=True)
+        else:
+            subprocess.run(
+                [sys.executable, "-m", "zipfile", "-e", str(wheel), str(out)], check=True
+            )
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        list(pool.map(one, enumerate(wheels)))
+    seconds = time.perf_counter() - start
+    _rmtree(scratch)
+    return seconds, "unzip" if unzip else "python -m zipfile"
 
 
 def direct_installs(wheels: list[Path], python: str, scratch: Path) -> float:
@@ -888,6 +1044,8 @@ def report(
     n: int,
     direct: tuple[float, int],
     what: str = "packages",
+    floor_runs: list[FloorRun] | None = None,
+    unzipped: tuple[float, str, int] | None = None,
 ) -> None:
     def fig(values: list[float]) -> tuple[float, float]:
         return min(values), statistics.median(values)
@@ -921,6 +1079,11 @@ def report(
         ["bazel build after the edit", *map(_s, edit), actions(run.edit), *both(edit, uv_noop)],
         ["bazel build, no-op", *map(_s, noop), actions(run.noop), *both(noop, uv_noop)],
     ]
+    for label, pick in (("http_file", "fetch"), ("http_archive zip", "extract")):
+        if floor_runs:
+            floor = fig([getattr(r, pick).seconds for r in floor_runs])
+            row = [f"floor: {label}, no ruleset (server up)", *map(_s, floor), "0"]
+            rows.append([*row, *both(floor, uv_cold)])
     print(f"\nBuilding an app of {n} locked {what} ({len(uv_runs)} runs; spawns = actions run)")
     print(_table(["step", "best s", "median s", "spawns", "/uv best", "/uv median"], rows))
     print(
@@ -1000,6 +1163,24 @@ def report(
             f"Bazel {label}: {b.processes}; spawns: {_counts(b.spawns) or 'none'}; "
             f"PyWheelInstall + PySdistBuild re-run, all runs: {heavy}"
         )
+    if floor_runs and unzipped:
+        fetch = fig([r.fetch.seconds for r in floor_runs])
+        total = fetch[0] + unzipped[0]
+        print(
+            f"Floor of any ruleset here (best): fetching every artifact with http_file, one "
+            f"repository each, {_s(fetch[0])} s + unpacking the {unzipped[2]} wheels with "
+            f"{unzipped[1]}, {os.cpu_count()} at a time, {_s(unzipped[0])} s = {_s(total)} s "
+            f"= {total / uv_cold[0]:.1f}x uv's best cold sync; this build: "
+            f"{cold[0] / total:.1f}x that floor"
+        )
+    if floor_runs:
+        for label, pick in (("http_file", "fetch"), ("http_archive", "extract")):
+            median = sorted(floor_runs, key=lambda r: getattr(r, pick).seconds)
+            b = getattr(median[len(median) // 2], pick)
+            print(
+                f"Floor, {label} (median run): {_s(b.seconds)} s, {_s(b.cpu)} s CPU; phases: "
+                + ", ".join(f"{k} {_s(v)} s" for k, v in b.profile.phases.items())
+            )
     same = "identical" if run.app_output == uv_output else "DIFFERENT"
     print(
         f"App output: {len(uv_output.splitlines())} lines from the uv venv and "

@@ -387,6 +387,38 @@ uv_lock(
 )
 """
 
+# Bazel's floor for a hub: a repository rule that reads the same lock, finds the package
+# names with one builtin split, and writes as many files as the hub does (a BUILD.bazel per
+# package, and one more in the folder of the PEP 503 spelling when the name has "-" or "."),
+# with no parsing, planning or rendering. What it costs is what any hub rule pays here.
+_FLOOR_BZL = """\
+def _lock_floor_impl(rctx):
+    text = rctx.read(rctx.attr.lockfile)
+    names = [chunk.partition('"')[0] for chunk in text.split('[[package]]\\nname = "')[1:]]
+    rctx.file("WORKSPACE", "")
+    rctx.file("BUILD.bazel", "exports_files([])\\n")
+    for name in {name: None for name in names}:  # a forked name is locked twice
+        safe = name.replace("-", "_").replace(".", "_")
+        alias = 'alias(name = "%s", actual = "%s")\\n'
+        rctx.file(safe + "/BUILD.bazel", alias % (safe, "//:BUILD.bazel"))
+        if safe != name:
+            rctx.file(name + "/BUILD.bazel", alias % (name, "//" + safe))
+
+lock_floor = repository_rule(
+    implementation = _lock_floor_impl,
+    attrs = {"lockfile": attr.label(allow_single_file = True)},
+)
+"""
+
+_WORKSPACE_FLOOR = """
+load("//:floor.bzl", "lock_floor")
+
+lock_floor(
+    name = "floor",
+    lockfile = "//:uv.lock",
+)
+"""
+
 _WORKSPACE_INSTALL = """
 load("@pypi//:repositories.bzl", "install_deps")
 
@@ -503,10 +535,12 @@ class BazelFigures:
     cpu: float  # Starlark CPU time of the fastest hub run (from --starlark_cpu_profile)
     parts: dict[str, float]  # the same per function of CPU_PARTS
     peak_rss_mb: float | None  # the server's peak resident memory (JVM heap grows lazily)
+    floor: float = 0.0  # the same lock change, @floor (_FLOOR_BZL) instead of the hub
+    floor_cpu: float = 0.0  # its Starlark CPU time (fastest run)
 
 
-def _marker_mtime(ws: BazelWorkspace) -> int:
-    marker = ws.output_base / "external" / "@pypi.marker"
+def _marker_mtime(ws: BazelWorkspace, repo: str = "pypi") -> int:
+    marker = ws.output_base / "external" / f"@{repo}.marker"
     return marker.stat().st_mtime_ns if marker.exists() else 0
 
 
@@ -553,35 +587,42 @@ def bench_bazel(
     cpu: dict[float, float] = {}
     parts: dict[float, dict[str, float]] = {}
 
-    def query(*flags: str) -> None:
-        ws.run("query", "@pypi//:all", "--noshow_progress", *flags)
+    def query(*flags: str, repo: str = "pypi") -> None:
+        ws.run("query", f"@{repo}//:all", "--noshow_progress", *flags)
 
-    def changed_lock_query() -> None:
+    def changed_lock_query(repo: str = "pypi") -> None:
         edits[0] += 1
         (ws.root / "uv.lock").write_text(lock + f"# edit {edits[0]}\n")
-        before = _marker_mtime(ws)
+        before = _marker_mtime(ws, repo)
         start = time.perf_counter()
-        query(f"--starlark_cpu_profile={profile}")
+        query(f"--starlark_cpu_profile={profile}", repo=repo)
         wall = time.perf_counter() - start
-        if _marker_mtime(ws) == before:
-            raise RuntimeError("bazel query did not re-run uv_lock after the lock changed")
+        if _marker_mtime(ws, repo) == before:
+            raise RuntimeError(f"bazel query did not re-run @{repo} after the lock changed")
         cpu[wall] = starlark_cpu_seconds(profile)
         by_function = starlark_cpu_by_function(profile)
         parts[wall] = {name: by_function.get(name, 0.0) for name in CPU_PARTS}
 
     try:
         ws.write("uv.lock", warm_up)
+        ws.write("floor.bzl", _FLOOR_BZL)
+        ws.append("WORKSPACE", _WORKSPACE_FLOOR)
         ws.append("WORKSPACE", _WORKSPACE_HUB.replace("{hub_args}", hub_args))
         query()
         hub = best_of(repeat, changed_lock_query)
         hub_cpu = cpu[min(cpu)]
         hub_parts = parts[min(parts)]
         noop = best_of(repeat, query)
+        cpu.clear()
+        query(repo="floor")  # after the hub's runs: the server is at least as warm
+        floor = best_of(repeat, lambda: changed_lock_query("floor"))
+        floor_cpu = cpu[min(cpu)]
         ws.append("WORKSPACE", _WORKSPACE_INSTALL)
         install = best_of(1, changed_lock_query)
-        return BazelFigures(hub, install, noop, hub_cpu, hub_parts, _peak_rss_mb(ws))
+        rss = _peak_rss_mb(ws)
+        return BazelFigures(hub, install, noop, hub_cpu, hub_parts, rss, floor, floor_cpu)
     finally:
-        ws.close()
+        ws.close(wait=True)
 
 
 def _rmtree(path: Path) -> None:
@@ -682,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# Bazel server: --host_jvm_args=-Xmx{args.max_heap}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench_lock."))
     caches = BazelCaches.under(REPO_ROOT / ".cache" / "bazel-bench")
-    sl_rows, uv_rows, bazel_rows, cpu_rows = [], [], [], []
+    sl_rows, uv_rows, bazel_rows, cpu_rows, floor_rows = [], [], [], [], []
     totals: dict[str, dict[int, float]] = {
         "starlark-pyo3": {},
         "bazel uv_lock": {},
@@ -734,6 +775,10 @@ def main(argv: list[str] | None = None) -> int:
                     + [_ms(bz.parts[name], n) for name in CPU_PARTS]
                     + [f"{os.getloadavg()[0]:.1f}"]
                 )
+                floor_rows.append(
+                    [str(n), f"{bz.floor * 1000:.0f}", _ms(bz.floor, n), _ms(bz.floor_cpu, n)]
+                    + [f"{bz.hub / bz.floor:.1f}x", f"{bz.cpu / max(bz.floor_cpu, 1e-9):.1f}x"]
+                )
             print(f"# N={n} done", flush=True)
     finally:
         if args.keep:
@@ -753,6 +798,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\nBazel 4.2.3: Starlark CPU ms/pkg of the fastest hub run, and where it goes")
         names = [f"{name}()" if name == "file" else name for name in CPU_PARTS]
         print(_table(["N", "CPU ms/pkg", *names, "load after"], cpu_rows))
+        print(
+            "\nBazel 4.2.3: the floor, a repository rule that reads the same lock and writes as"
+            " many files as the hub, nothing else (same server, same lock change)"
+        )
+        header = ["N", "floor ms", "ms/pkg", "CPU ms/pkg", "hub / floor", "CPU hub / floor"]
+        print(_table(header, floor_rows))
     print()
     for label, seconds in totals.items():
         if seconds:

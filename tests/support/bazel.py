@@ -179,11 +179,13 @@ class BazelWorkspace:
         """Path of an output under bazel-bin."""
         return self.root / "bazel-bin" / relpath
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
         """Stops the Bazel server this workspace started (if any).
 
-        Does not wait: the server winds down (2-3 s of mostly waiting) while the next test
-        runs, and every shutdown is waited for before the Python process exits.
+        Does not wait unless told to: the server winds down (2-3 s of mostly waiting) while
+        the next test runs, and every shutdown is waited for before the Python process
+        exits. A benchmark waits, so that no server is still writing into a folder it
+        removes or competing with what it times next.
         """
         if not (self.output_base / "server").exists():
             return
@@ -194,6 +196,9 @@ class BazelWorkspace:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        if wait:
+            proc.wait(timeout=120)
+            return
         _SHUTDOWNS[:] = [p for p in _SHUTDOWNS if p.poll() is None]
         _SHUTDOWNS.append(proc)
 

@@ -8,7 +8,7 @@ and `_markers`.
 
 load(":explain_render.bzl", "render_explain")
 load(":overrides_render.bzl", "render_build_settings", "render_extras", "render_override_loads", "render_replaced", "render_target_deps")
-load(":starlark_quote.bzl", "expr", "most_common", "quote", "render_call", "render_env_select", "render_load", "render_select", "render_value")
+load(":starlark_quote.bzl", "all_equal", "expr", "most_common", "quote", "render_call", "render_env_select", "render_load", "render_select", "render_value")
 load(":target_envs.bzl", "TARGET_PLATFORMS", "describe_platforms", "platform_name")
 load(":variant_render.bzl", "render_variant_flag")
 load(":workspace_render.bzl", "render_members")
@@ -43,15 +43,23 @@ def _python_version_label(plan):
     # fails, naming the hub and its `platforms`, for a target platform it did not plan.
     return "//:_planned_python_version" if _restricted(plan) else "//:python_version"
 
-def _no_match(plan, what):
-    return ("rules_pyuv: %s has no variant for this target platform. Hub @%s knows CPython %s " +
+def _no_match_tail(plan):
+    """What follows "rules_pyuv: <what>" in a package's no_match_error: the same for all."""
+    return (" has no variant for this target platform. Hub @%s knows CPython %s " +
             "(choose with --@%s//:python_version) on %s; the target platform needs " +
             "@platforms//os and @platforms//cpu constraints.") % (
-        what,
         plan["hub"],
         ", ".join(plan["python_versions"]),
         plan["hub"],
         describe_platforms(_planned_pairs(plan)),
+    )
+
+def _render_context(plan):
+    """What every package's file repeats, computed once per hub."""
+    return struct(
+        plan = plan,
+        version_label = _python_version_label(plan),
+        no_match_tail = _no_match_tail(plan),
     )
 
 def _patches(plan, pkg, key):
@@ -65,68 +73,84 @@ def _patches(plan, pkg, key):
 def _target(function, kwargs):
     return render_call(function, kwargs) + "\n\n"
 
-def _uv_package(plan, pkg, name, deps, with_wheel):
+# What _target() writes for the targets every package has, as formats of their rendered
+# values: one format instead of a render_call per target (each step costs in Bazel 4.2.3).
+_PACKAGE_LOAD = _HEADER + render_load(_HUB_RULES, ["py_console_script_binary", "sdist_build", "uv_package", "uv_unavailable"])
+_PACKAGE_OPEN = "\npackage(default_visibility = [\"//visibility:public\"])\n\n"
+_ALIAS = "alias(\n    name = %s,\n    actual = %s,\n)\n\n"
+_UV_PACKAGE_WHL = "uv_package(\n    name = %s,\n    package = %s,\n    whl = \":whl\",\n    deps = %s,\n    python_version = %s,\n)\n\n"
+_BIN = "py_console_script_binary(\n    name = \"bin\",\n    pkg = %s,\n    tags = [\"manual\"],\n)\n\n"
+_ALIAS_OPEN = "".join([
+    _HEADER,
+    "# Another spelling of a package's name, as the project files write it.\n\n",
+    "package(default_visibility = [\"//visibility:public\"])\n\n",
+])
+
+def _env_select_source(mapping, settings_package, default = None, no_match_error = None):
+    """render_env_select(mapping, settings_package, 4, ...) as source text.
+
+    A value every environment shares, when it is a string, is quoted here without the
+    expr() round trip: most packages resolve the same everywhere.
+    """
+    values = mapping.values()
+    first = values[0]
+    if type(first) == "string" and all_equal(values):
+        return quote(first)
+    return render_env_select(mapping, settings_package, 4, default = default, no_match_error = no_match_error).starlark_source
+
+def _uv_package(rc, pkg, name, deps, with_wheel):
     """The uv_package target `name`: the wheel, its patches and `deps`, or only `deps`."""
+    if with_wheel and not pkg.get("patches"):
+        return _UV_PACKAGE_WHL % (
+            quote(name),
+            quote(pkg["name"]),
+            render_env_select(deps, "//_markers", 4, default = "most_common").starlark_source,
+            quote(rc.version_label),
+        )
     kwargs = [("name", name), ("package", pkg["name"])]
     if with_wheel:
         kwargs.append(("whl", ":whl"))
     kwargs += [
         ("deps", render_env_select(deps, "//_markers", 4, default = "most_common")),
-        ("python_version", _python_version_label(plan)),
+        ("python_version", rc.version_label),
     ]
     if with_wheel:
-        kwargs += _patches(plan, pkg, "patches")
+        kwargs += _patches(rc.plan, pkg, "patches")
     return _target("uv_package", kwargs)
 
-def _render_package(plan, pkg):
+def _render_package(rc, pkg):
+    plan = rc.plan
     what = "@%s//%s" % (plan["hub"], pkg["label"])
     if pkg.get("replace"):
         return render_replaced(_HEADER, pkg)
-    lines = [
-        _HEADER,
-        render_load(_HUB_RULES, ["py_console_script_binary", "sdist_build", "uv_package", "uv_unavailable"]),
-        render_override_loads(pkg),
-        "\n",
-        "package(default_visibility = [\"//visibility:public\"])\n\n",
-    ]
+    lines = [_PACKAGE_LOAD, render_override_loads(pkg), _PACKAGE_OPEN]
 
     # Environments with no wheel fall back to building; that is also what an
     # environment outside the hub's list gets, never a wheel picked for another one.
     builds = [v for v in pkg["whl"].values() if v.startswith(":_build_")]
     default_whl = most_common({k: v for k, v in pkg["whl"].items() if v.startswith(":_build_")}) if builds else None
-    lines.append(_target("alias", [
-        ("name", "whl"),
-        ("actual", render_env_select(
-            pkg["whl"],
-            "//_envs",
-            4,
-            default = default_whl,
-            no_match_error = _no_match(plan, what + ":whl"),
-        )),
-    ]))
+    lines.append(_ALIAS % ("\"whl\"", _env_select_source(
+        pkg["whl"],
+        "//_envs",
+        default = default_whl,
+        no_match_error = "rules_pyuv: " + what + ":whl" + rc.no_match_tail,
+    )))
     if pkg["sdist"]:
-        lines.append(_target("alias", [
-            ("name", "sdist"),
-            ("actual", render_env_select(pkg["sdist"], "//_markers", 4, default = "most_common")),
-        ]))
+        lines.append(_ALIAS % ("\"sdist\"", _env_select_source(pkg["sdist"], "//_markers", default = "most_common")))
     if pkg["cycle"]:
         # In a dependency cycle: the wheel sits in :_installed, which needs nothing from
         # the cycle; the package's label brings every member of the cycle.
         installed = ":_installed"
         lines.append("# This package depends on itself through a dependency cycle.\n")
-        lines.append(_uv_package(plan, pkg, "_installed", pkg["installed_deps"], True))
-        lines.append(_uv_package(plan, pkg, pkg["label"], pkg["deps"], False))
+        lines.append(_uv_package(rc, pkg, "_installed", pkg["installed_deps"], True))
+        lines.append(_uv_package(rc, pkg, pkg["label"], pkg["deps"], False))
     else:
         installed = ":" + pkg["label"]
-        lines.append(_uv_package(plan, pkg, pkg["label"], pkg["deps"], True))
+        lines.append(_uv_package(rc, pkg, pkg["label"], pkg["deps"], True))
 
     # `bazel run @hub//<package>:bin`: the package's main console script, found in the
     # installed wheel (uv.lock does not record entry points).
-    lines.append(_target("py_console_script_binary", [
-        ("name", "bin"),
-        ("pkg", installed),
-        ("tags", ["manual"]),
-    ]))
+    lines.append(_BIN % quote(installed))
 
     # Named scripts live in the `bin` sub-package; those whose name is free here too.
     for script in pkg["script_aliases"]:
@@ -135,7 +159,7 @@ def _render_package(plan, pkg):
             ("actual", "//%s/bin:%s" % (pkg["label"], script)),
             ("tags", ["manual"]),
         ]))
-    lines.append(render_extras(pkg, _python_version_label(plan)))
+    lines.append(render_extras(pkg, rc.version_label))
     for build in pkg["builds"]:
         lines.append(_target("sdist_build", [
             ("name", build["name"]),
@@ -182,15 +206,11 @@ def _render_alias(pkg, names):
 
     Each name of `names` aliases the package; `whl` and the extras are aliased once.
     """
-    lines = [
-        _HEADER,
-        "# Another spelling of a package's name, as the project files write it.\n\n",
-        "package(default_visibility = [\"//visibility:public\"])\n\n",
-    ]
+    lines = [_ALIAS_OPEN]
     for name in names:
-        lines.append(_target("alias", [("name", name), ("actual", "//%s" % pkg["label"])]))
+        lines.append(_ALIAS % (quote(name), quote("//" + pkg["label"])))
     for target in ["whl"] + ["extra_" + e for e in sorted(pkg["extras"])]:
-        lines.append(_target("alias", [("name", target), ("actual", "//%s:%s" % (pkg["label"], target))]))
+        lines.append(_ALIAS % (quote(target), quote("//%s:%s" % (pkg["label"], target))))
     return "".join(lines).rstrip("\n") + "\n"
 
 def _flag_values(env):
@@ -321,11 +341,12 @@ def render_hub(plan):
     for path, content in member_files.items():
         _check_label(path.split("/")[0])
         files[path] = content
+    rc = _render_context(plan)
     for pkg in plan["packages"]:
         _check_label(pkg["label"])
         if pkg["label"] + "/BUILD.bazel" in files:
             fail("rules_pyuv: internal error: package %s is also a workspace member" % quote(pkg["name"]))
-        files[pkg["label"] + "/BUILD.bazel"] = _render_package(plan, pkg)
+        files[pkg["label"] + "/BUILD.bazel"] = _render_package(rc, pkg)
         if pkg["scripts"]:
             files[pkg["label"] + "/bin/BUILD.bazel"] = _render_scripts(pkg)
     by_label = {p["label"]: p for p in plan["packages"]}
@@ -382,6 +403,12 @@ def render_case_hints(plan):
         ]).rstrip("\n") + "\n"
     return files
 
+# An artifact's entry in repositories.bzl, up to its optional "kind" and "git".
+_ARTIFACT_ROW = "    {\n" + "".join([
+    "        %s: %%s,\n" % quote(k)
+    for k in ["repo", "filename", "url", "path", "sha256", "package", "version", "registry", "lockfile"]
+])
+
 def render_install_deps(plan, settings = None):
     """Returns the hub's repositories.bzl, which declares the artifact repositories.
 
@@ -397,11 +424,23 @@ def render_install_deps(plan, settings = None):
     """
     if settings == None:
         settings = {"auth_patterns": {}, "credential_hosts": [], "netrc": "", "netrc_default": False}
-    fields = ["repo", "filename", "url", "path", "sha256", "package", "version", "registry", "lockfile"]
-    rows = ["    {\n" + "".join([
-        "        %s: %s,\n" % (quote(k), quote(a[k]))
-        for k in fields + [k for k in ("kind", "git") if k in a]
-    ]) + "    },\n" for a in plan["artifacts"]]
+    rows = []
+    for a in plan["artifacts"]:
+        # One format per artifact: each step costs in Bazel 4.2.3's interpreter.
+        row = _ARTIFACT_ROW % (
+            quote(a["repo"]),
+            quote(a["filename"]),
+            quote(a["url"]),
+            quote(a["path"]),
+            quote(a["sha256"]),
+            quote(a["package"]),
+            quote(a["version"]),
+            quote(a["registry"]),
+            quote(a["lockfile"]),
+        )
+        if "kind" in a or "git" in a:
+            row += "".join(["        %s: %s,\n" % (quote(k), quote(a[k])) for k in ("kind", "git") if k in a])
+        rows.append(row + "    },\n")
     return """\
 \"\"\"Artifact repositories of a rules_pyuv hub (generated; do not edit).\"\"\"
 

@@ -65,6 +65,9 @@ def _scalar(value):
     """A string, expr(), bool, int or None as source; None for a container."""
     kind = type(value)
     if kind == "string":
+        # quote()'s common case inline: a call costs more than the work in Bazel 4.2.3.
+        if not value.strip(_PLAIN):
+            return "\"" + value + "\""
         return quote(value)
     if kind == "struct":
         return value.starlark_source
@@ -157,7 +160,15 @@ def render_select(branches, indent = 0, no_match_error = None):
 def _value_key(value):
     return json.encode(value) if type(value) == "list" else value
 
-def _all_equal(values):
+def all_equal(values):
+    """Whether every value of a non-empty list equals the first.
+
+    Args:
+      values: a non-empty list.
+
+    Returns:
+      True or False.
+    """
     first = values[0]
     for value in values:
         if value != first:
@@ -202,7 +213,7 @@ def render_env_select(mapping, settings_package, indent, default = None, no_matc
     values = mapping.values()
 
     # Most packages resolve the same everywhere: skip the select (and its cost).
-    if _all_equal(values):
+    if all_equal(values):
         return expr(render_value(values[0], indent))
     if default == "most_common":
         default = most_common(mapping)

@@ -2,6 +2,9 @@
 
 _REPO_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
+# A name of only these, without "--", is its own normal form (nearly every lock name).
+_NORMAL_CHARS = _REPO_CHARS + "-"
+
 def normalize_name(name):
     """Normalizes a distribution, extra or group name as PEP 503 (and PEP 685) do.
 
@@ -14,7 +17,11 @@ def normalize_name(name):
     Returns:
       The lower-cased name with every run of "-", "_" and "." replaced by "-".
     """
+    if not name.lstrip(_NORMAL_CHARS) and "--" not in name:
+        return name
     dashed = name.lower().replace("_", "-").replace(".", "-")
+    if "--" not in dashed:
+        return dashed  # no run of separators to collapse (wheel names: "typing_extensions")
 
     # Splitting on "-" and dropping the empty pieces collapses runs; a separator at
     # either end survives the regex, so put it back.

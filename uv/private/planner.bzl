@@ -553,10 +553,11 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
     signatures = {}
     for pkg in candidates:
         wheels = [parse_wheel_filename(w["filename"]) for w in pkg["wheels"]]
-        parsed[_entry_key(pkg)] = wheels
-        pure[_entry_key(pkg)] = _platform_independent(wheels)
-        if not pure[_entry_key(pkg)]:
-            signatures[_entry_key(pkg)] = _wheel_signature(ctx, pkg)
+        entry = _entry_key(pkg)
+        parsed[entry] = wheels
+        pure[entry] = _platform_independent(wheels)
+        if not pure[entry]:
+            signatures[entry] = _wheel_signature(ctx, pkg)
     builds = {}
     whl = {}
     chosen = {}
@@ -593,9 +594,10 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
             continue
 
         # Wheels for every platform are chosen by Python version alone.
-        key = _entry_key(pkg) + " " + (env["python_version"] if pure[_entry_key(pkg)] else env["name"])
+        entry = _entry_key(pkg)
+        key = entry + " " + (env["python_version"] if pure[entry] else env["name"])
         if key not in chosen:
-            kind, value = _choose_artifact(ctx, pkg, parsed[_entry_key(pkg)], env, signatures.get(_entry_key(pkg)))
+            kind, value = _choose_artifact(ctx, pkg, parsed[entry], env, signatures.get(entry))
             if kind == "wheel":
                 chosen[key] = _artifact_spec(ctx, pkg, value)
             elif kind == "local":

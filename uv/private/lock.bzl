@@ -84,10 +84,8 @@ _CONTROL = [
 
 _FIX = "correct the entry or re-create the lock with `uv lock`"
 
-def _only(text, chars):
-    # lstrip() removes everything exactly when every character is allowed: no slow loop
-    # (strip() would scan the same set again from the right).
-    return not text.lstrip(chars)
+# A character-set check is `text.lstrip(chars)` (empty exactly when every character is
+# allowed), written inline: no per-character loop, and no function call per check.
 
 def _show(text):
     """A value for a message: 'x' when plain, else escaped (and shortened)."""
@@ -95,7 +93,7 @@ def _show(text):
         return "%s %s" % (type(text), text)
     if type(text) != "string":
         return "a " + type(text)
-    if len(text) <= 80 and _only(text, _VERSION_CHARS + " /:"):
+    if len(text) <= 80 and not text.lstrip(_VERSION_CHARS + " /:"):
         return "'" + text + "'"
     return quote(text[:80]) + ("..." if len(text) > 80 else "")
 
@@ -232,7 +230,7 @@ def _name_error(value, what):
     """PEP 508: letters and digits, with ".", "-", "_" inside."""
     if type(value) != "string":
         return "%s must be a string, got %s" % (what, _show(value))
-    if not value or not _only(value, _NAME_CHARS) or not _only(value[0] + value[-1], _ALNUM):
+    if not value or value.lstrip(_NAME_CHARS) or (value[0] + value[-1]).lstrip(_ALNUM):
         return ("%s %s is not a valid name: use letters, digits, \".\", \"-\" and \"_\", " +
                 "starting and ending with a letter or digit (PEP 508)") % (what, _show(value))
     return None
@@ -240,7 +238,7 @@ def _name_error(value, what):
 def _version_error(value, what):
     if type(value) != "string":
         return "%s must be a string, got %s" % (what, _show(value))
-    if not _only(value, _VERSION_CHARS) or try_parse_version(value) == None:
+    if value.lstrip(_VERSION_CHARS) or try_parse_version(value) == None:
         return "%s %s is not a PEP 440 version" % (what, _show(value))
     return None
 
@@ -254,7 +252,7 @@ def _same_version(a, b):
 def _url_error(value, schemes = _URL_SCHEMES):
     if type(value) != "string":
         return "url must be a string, got %s" % _show(value)
-    if not _only(value, _URL_CHARS):
+    if value.lstrip(_URL_CHARS):
         return ("url %s holds a character a URL cannot (whitespace, a control or " +
                 "non-ASCII character, a quote or a backslash; percent-encode it)") % _show(value)
     lower = value.lower()
@@ -306,18 +304,18 @@ def _wheel_error(filename, name, version, seen):
     tail = "-" + "-".join(parts[2:])
     if head in seen and tail in seen:
         return None
-    if not parts[0] or not _only(parts[0], _WHEEL_NAME_CHARS):
+    if not parts[0] or parts[0].lstrip(_WHEEL_NAME_CHARS):
         return "wheel file name %s: invalid project name part" % _show(filename)
     if normalize_name(parts[0]) != name:
         return "wheel file name %s is not a wheel of package '%s'" % (_show(filename), name)
-    if not parts[1] or not _only(parts[1], _VERSION_CHARS) or try_parse_version(parts[1]) == None:
+    if not parts[1] or parts[1].lstrip(_VERSION_CHARS) or try_parse_version(parts[1]) == None:
         return "wheel file name %s: invalid version part" % _show(filename)
     if version and not _same_version(parts[1], version):
         return "wheel file name %s is not of version %s" % (_show(filename), version)
-    if len(parts) == 6 and (not parts[2] or not _only(parts[2], _ALNUM + "_") or not parts[2][0].isdigit()):
+    if len(parts) == 6 and (not parts[2] or parts[2].lstrip(_ALNUM + "_") or not parts[2][0].isdigit()):
         return "wheel file name %s: a build tag must start with a digit" % _show(filename)
     for tag in parts[-3:]:
-        if not tag or not _only(tag, _TAG_CHARS) or ".." in tag or tag[0] == "." or tag[-1] == ".":
+        if not tag or tag.lstrip(_TAG_CHARS) or ".." in tag or tag[0] == "." or tag[-1] == ".":
             return "wheel file name %s: invalid tag %s" % (_show(filename), _show(tag))
     seen[head] = True
     seen[tail] = True
@@ -333,7 +331,7 @@ def _sdist_error(filename, name, version, strict):
     if ext == None:
         return "sdist file name %s must end in one of %s" % (_show(filename), ", ".join(_SDIST_EXTENSIONS))
     stem = filename[:-len(ext)]
-    if not stem or not _only(stem, _VERSION_CHARS) or stem[0] == ".":
+    if not stem or stem.lstrip(_VERSION_CHARS) or stem[0] == ".":
         return "sdist file name %s holds characters other than letters, digits and ._-+!" % _show(filename)
     if not strict:
         return None
@@ -392,7 +390,10 @@ def _dep(ctx, raw, at, where):
         if error:
             _refuse(ctx, at, where, "%s; %s" % (error, _FIX))
     marker = raw.get("marker", "")
-    error = _marker_error(marker, ctx.markers)
+    if type(marker) == "string" and marker in ctx.markers:
+        error = ctx.markers[marker]  # _marker_error's memo, without the call
+    else:
+        error = _marker_error(marker, ctx.markers)
     if error:
         _refuse(ctx, at, where, "dependency '%s': %s; %s" % (name, error, _FIX))
     extras = raw.get("extra", [])
@@ -445,7 +446,10 @@ def _artifact(ctx, raw, at, where, pkg, source, what):
         _refuse(ctx, at, where, "%s must be an inline table, got %s; %s" % (what, _show(raw), _FIX))
     url = raw.get("url", "")
     path = raw.get("path", "")
-    if url != "":
+
+    # The common case (an https URL of plain characters) passes without _url_error's call.
+    if url != "" and not (type(url) == "string" and url.startswith("https://") and len(url) > 8 and
+                          not url.lstrip(_URL_CHARS)):
         error = _url_error(url)
         if error:
             _refuse(ctx, at, where, "%s %s; %s" % (what, error, _FIX))
@@ -467,7 +471,7 @@ def _artifact(ctx, raw, at, where, pkg, source, what):
     sha256 = ""
     if digest:
         algorithm, _, value = digest.partition(":")
-        if algorithm != "sha256" or len(value) != 64 or not _only(value, _HEX):
+        if algorithm != "sha256" or len(value) != 64 or value.lstrip(_HEX):
             _refuse(ctx, at, where, "%s hash %s is not \"sha256:<64 hex digits>\"; %s" % (what, _show(digest), _FIX))
         sha256 = value.lower()
     size = raw.get("size")
@@ -531,7 +535,7 @@ def _package(ctx, raw, index):
     parsed_wheels = []
     seen = {}
     for j, w in enumerate(wheels):
-        at = _loc(index, "wheels", element = j)
+        at = (index, "wheels", None, j)  # _loc(index, "wheels", element = j), without the call
         wheel = _artifact(ctx, w, at, where, pkg, source, "wheel")
         if wheel["filename"] in seen:
             _refuse(ctx, at, where, "wheel %s is listed twice; %s" % (_show(wheel["filename"]), _FIX))

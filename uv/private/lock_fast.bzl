@@ -232,7 +232,7 @@ def _size_shape(shape):
     number, comma, rest = tail.partition(", ")
     if not comma:
         number, comma, rest = tail.partition(" }")
-    if not comma or not number or not _only(number, _DIGITS) or (number[0] == "0" and number != "0"):
+    if not comma or not number or number.lstrip(_DIGITS) or (number[0] == "0" and number != "0"):
         return None, None
     return head + sep + "0" + comma + rest, int(number)
 
@@ -288,7 +288,7 @@ def _header_path(line):
         return None, None
     parts = inner.split(".")
     for part in parts:
-        if not part or not _only(part, _BARE):
+        if not part or part.lstrip(_BARE):
             return None, None
     return aot, parts
 
@@ -349,7 +349,7 @@ def decode_uv_lock(text):
         if not eq:
             return None
         if key not in keys:
-            if not key or not _only(key, _BARE):
+            if not key or key.lstrip(_BARE):
                 return None
             keys[key] = True
         if key in table:

@@ -107,8 +107,14 @@ def names(starlark_bazel):
 # Test-only Starlark: runs a whole grid cell inside Starlark, so the ~1000-entry priority
 # map does not cross the Python boundary once per wheel.
 _HELPERS = """
-load("//uv/private:wheel_tags.bzl", "parse_wheel_filename", "select_parsed_wheel",
-     "select_wheel", "tag_priority_map", "wheel_priority")
+load("//uv/private:wheel_tags.bzl", "parse_wheel_filename", "parse_wheel_filename_shared",
+     "select_parsed_wheel", "select_wheel", "tag_priority_map", "wheel_priority")
+
+def shared_parse(prime, filename):
+    memo = {}
+    if prime:
+        parse_wheel_filename_shared(prime, memo)
+    return parse_wheel_filename_shared(filename, memo)
 
 def priorities(filenames, target):
     m = tag_priority_map(target)
@@ -467,6 +473,32 @@ def test_parse_wheel_filename_rejects(wt, filename, reason):
         parse_wheel_filename(filename)
 
 
+def _prime(filename: str) -> str:
+    """A valid wheel file name with the same tail as filename (after `<name>-<version>-`),
+    so that parse_wheel_filename_shared answers filename from its memo; "" when none."""
+    pieces = filename.split("-", 2)
+    if len(pieces) < 3:
+        return ""
+    prime = "prime-0-" + pieces[2]
+    try:
+        parse_wheel_filename(prime)
+    except ValueError:
+        return ""
+    return prime
+
+
+@pytest.mark.parametrize("filename", VALID_WHEELS + [f for f, _ in INVALID_WHEELS])
+def test_parse_wheel_filename_shared_equals_parse(wt, helpers, filename):
+    """The memo of tails changes nothing: same result, same refusal, as parse_wheel_filename."""
+    prime = _prime(filename)
+    try:
+        expected = wt.parse_wheel_filename(filename)
+    except StarlarkFail as error:
+        assert _fail_message(helpers.shared_parse, prime, filename) == error.message
+        return
+    assert helpers.shared_parse(prime, filename) == expected
+
+
 VALID_SDISTS = [
     "foo-1.0.tar.gz",
     "Foo_Bar-2.0.zip",
@@ -741,6 +773,7 @@ def starlark_calls(calls, request) -> None:
     helpers.priority_forms(*PRIORITY_FORMS)
     for filename in VALID_WHEELS + [f for f, _ in INVALID_WHEELS]:
         wt.parse_wheel_filename(filename)
+        helpers.shared_parse(_prime(filename), filename)
     for filename in VALID_SDISTS:
         wt.parse_sdist_filename(filename)
     for filename, project, *_ in SDISTS_WITH_PROJECT + SDIST_REJECTS:

@@ -75,7 +75,7 @@ load(":variants.bzl", "plan_variants", "reach_entries")
 load(
     ":wheel_tags.bzl",
     "describe_target",
-    "parse_wheel_filename",
+    "parse_wheel_filename_shared",
     "select_parsed_wheel",
     "tag_priority_map",
 )
@@ -552,7 +552,7 @@ def _plan_environment_level(ctx, name, candidates, version_of, unavailable):
     pure = {}
     signatures = {}
     for pkg in candidates:
-        wheels = [parse_wheel_filename(w["filename"]) for w in pkg["wheels"]]
+        wheels = [parse_wheel_filename_shared(w["filename"], ctx.wheel_tails) for w in pkg["wheels"]]
         entry = _entry_key(pkg)
         parsed[entry] = wheels
         pure[entry] = _platform_independent(wheels)
@@ -885,6 +885,7 @@ def plan_hub(
         python_envs = _first_env_per_python(envs),
         wheel_signatures = {},
         wheel_choices = {},
+        wheel_tails = {},  # parse_wheel_filename_shared's memo
         no_binary = {normalize_name(p): True for p in no_binary_packages},
         local_names = local_names,
         local_sources = {s["name"]: s for s in workspace["local_sources"]} if workspace else {},

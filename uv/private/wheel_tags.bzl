@@ -192,6 +192,38 @@ def parse_wheel_filename(filename):
         "version": version,
     }
 
+def parse_wheel_filename_shared(filename, memo):
+    """parse_wheel_filename(filename), sharing the parse of what follows `<name>-<version>-`.
+
+    Packages repeat the same tails (`py3-none-any.whl`, the same cp310-cp313 platform
+    sets), so a tail parsed once serves every file that ends in it; only the name and
+    version parts are checked per file. The result (and its failures) equal
+    parse_wheel_filename's; its lists are shared between results, not to be changed.
+
+    Args:
+      filename: the file's base name.
+      memo: a dict kept across calls: tail -> parsed.
+
+    Returns:
+      What parse_wheel_filename(filename) returns.
+    """
+    parts = filename.split("-", 2) if type(filename) == "string" else []
+    if len(parts) == 3:
+        name, version, tail = parts
+        shared = memo.get(tail)
+        if (shared != None and name and "__" not in name and not name.lstrip(_WHEEL_NAME_CHARS) and
+            version and not version.lstrip(_VERSION_CHARS)):
+            out = dict(shared)
+            out["filename"] = filename
+            out["name"] = name
+            out["normalized_name"] = normalize_name(name)
+            out["version"] = version
+            return out
+    parsed = parse_wheel_filename(filename)
+    if len(parts) == 3:
+        memo[parts[2]] = parsed
+    return parsed
+
 def _sdist_extension(filename):
     for ext in SDIST_EXTENSIONS:
         if filename.endswith(ext):

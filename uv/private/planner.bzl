@@ -271,12 +271,16 @@ def _artifact_repo_names(hub, lockfile, packages):
         seen[name] = key
     return names
 
-def _dep_labels(deps, menv, cache, local_names, extras = []):
+def _dep_labels(deps, menv, cache, local_names, label_names, extras = []):
+    """The labels of deps that hold in menv; label_names memoizes label_name() per name."""
     labels = []
     for dep in deps:
         if dep["name"] in local_names or not _holds(dep["marker"], menv, cache, extras):
             continue
-        label = label_name(dep["name"])
+        label = label_names.get(dep["name"])
+        if label == None:
+            label = label_name(dep["name"])
+            label_names[dep["name"]] = label
         labels.append("//" + label)
         for extra in dep["extras"]:
             labels.append("//%s:extra_%s" % (label, label_name(extra)))
@@ -474,7 +478,7 @@ def _build_deps(ctx, pkg, menv):
     """Labels of the build requirements of pkg's sdist in menv."""
     if pkg["name"] in ctx.build_overrides:
         return sorted(["//" + label_name(r) for r in ctx.build_overrides[pkg["name"]]])
-    return _dep_labels(ctx.build_group, menv, ctx.marker_cache, ctx.local_names)
+    return _dep_labels(ctx.build_group, menv, ctx.marker_cache, ctx.local_names, ctx.label_names)
 
 def _note_patch_split(ctx, candidates, pkg, menv):
     """Records the first marker of the choice in menv that patch releases decide, if any.
@@ -513,7 +517,7 @@ def _plan_marker_level(ctx, label, candidates):
             continue
         deps[menv["name"]] = [
             dep
-            for dep in _dep_labels(pkg["dependencies"], menv, ctx.marker_cache, ctx.local_names)
+            for dep in _dep_labels(pkg["dependencies"], menv, ctx.marker_cache, ctx.local_names, ctx.label_names)
             if dep != "//" + label
         ]
         for extra, extra_deps in pkg["optional_dependencies"].items():
@@ -522,6 +526,7 @@ def _plan_marker_level(ctx, label, candidates):
                 menv,
                 ctx.marker_cache,
                 ctx.local_names,
+                ctx.label_names,
                 extras = [extra],
             )
         if pkg["sdist"] and not _unsupported_source(pkg):
@@ -886,6 +891,7 @@ def plan_hub(
         wheel_signatures = {},
         wheel_choices = {},
         wheel_tails = {},  # parse_wheel_filename_shared's memo
+        label_names = {},  # dependency name -> label_name()
         no_binary = {normalize_name(p): True for p in no_binary_packages},
         local_names = local_names,
         local_sources = {s["name"]: s for s in workspace["local_sources"]} if workspace else {},

@@ -8,7 +8,7 @@ hub-creation time, and the `explain` target picks one with a select() over the h
 environments, so nothing is computed (and nothing is fetched) when it runs.
 """
 
-load(":starlark_quote.bzl", "expr", "render_call", "render_load", "render_select")
+load(":starlark_quote.bzl", "all_equal", "expr", "render_call", "render_load", "render_select")
 load(":target_envs.bzl", "marker_key", "platform_variants", "python_tag")
 
 _EXPLAIN_RULE = str(Label("//uv/private:explain.bzl"))
@@ -95,9 +95,23 @@ def render_explain(plan):
             "target environment: %s (%s)" % (env["name"], facts.text),
             "",
         ]
+    env_names = [env["name"] for env, _, _ in envs]
+    env_lines = [lines[name] for name in env_names]
+    menvs = {menv: None for _, _, menv in envs}.keys()
     for pkg in plan["packages"]:
         whl = pkg["whl"]
         versions = pkg.get("versions", {})
+
+        # Most packages have one label (not a build) and one version in every environment:
+        # one line, appended to every environment's list without the per-environment steps.
+        labels = whl.values()
+        if labels and whl.keys() == env_names and not labels[0].startswith(":_build") and all_equal(labels):
+            found = [versions.get(menv, "") for menv in menvs]
+            if all_equal(found):
+                line = _line(pkg, envs[0][0], envs[0][1], files_of, labels[0], found[0])
+                for env_list in env_lines:
+                    env_list.append(line)
+                continue
 
         # A wheel's or a failure's line depends only on the label and the version, so
         # most packages (one wheel everywhere) render one line for all environments.

@@ -365,7 +365,12 @@ def _source(ctx, raw, index, where):
             if kind == "git":
                 error = _url_error(value, _GIT_URL_SCHEMES)
             elif kind == "url" or (kind == "registry" and "://" in value):
-                error = _url_error(value)
+                # The common case, as in _artifact, without _url_error's call.
+                if not value.lstrip(_URL_CHARS) and ((value.startswith("https://") and len(value) > 8) or
+                                                     (value.startswith("http://") and len(value) > 7)):
+                    error = None
+                else:
+                    error = _url_error(value)
             else:
                 error = _path_error(value, "source." + kind)
             if error:
@@ -427,10 +432,19 @@ def _deps(ctx, raw, index, key, table, where):
     if type(raw) != "list":
         _refuse(ctx, _loc(index, key, table), where, "%s must be a list of inline tables, got %s; %s" %
                                                      (key, _show(raw), _FIX))
-    return [
-        _dep(ctx, d, (index, key, table, j), where)
-        for j, d in enumerate(raw)
-    ]
+    out = []
+    names = ctx.names
+    for j, d in enumerate(raw):
+        # The common dependency, `{ name = "x" }` with a name that passed before, without
+        # _dep's call: what _dep returns for it.
+        if type(d) == "dict" and len(d) == 1:
+            name = d.get("name")
+            name = names.get(name) if type(name) == "string" else None
+            if name != None:
+                out.append({"name": name, "version": "", "marker": "", "extras": []})
+                continue
+        out.append(_dep(ctx, d, (index, key, table, j), where))
+    return out
 
 def _dep_tables(ctx, raw, index, key, where, what):
     if raw == None:
@@ -451,9 +465,11 @@ def _artifact(ctx, raw, at, where, pkg, source, what):
     url = raw.get("url", "")
     path = raw.get("path", "")
 
-    # The common case (an https URL of plain characters) passes without _url_error's call.
-    if url != "" and not (type(url) == "string" and url.startswith("https://") and len(url) > 8 and
-                          not url.lstrip(_URL_CHARS)):
+    # The common case (an https or http URL of plain characters, its scheme lower-case)
+    # passes without _url_error's call.
+    if url != "" and not (type(url) == "string" and not url.lstrip(_URL_CHARS) and
+                          ((url.startswith("https://") and len(url) > 8) or
+                           (url.startswith("http://") and len(url) > 7))):
         error = _url_error(url)
         if error:
             _refuse(ctx, at, where, "%s %s; %s" % (what, error, _FIX))
@@ -483,7 +499,13 @@ def _artifact(ctx, raw, at, where, pkg, source, what):
         _refuse(ctx, at, where, "%s size must be a non-negative integer, got %s; %s" % (what, _show(size), _FIX))
     filename = raw.get("filename")
     if filename == None:
-        filename = _filename_of(url or path)
+        location = url or path
+
+        # The common case (no query, fragment, trailing "/" or escape) without the call.
+        if "?" in location or "#" in location or "%" in location or location.endswith("/"):
+            filename = _filename_of(location)
+        else:
+            filename = location[location.rfind("/") + 1:]
     elif type(filename) != "string":
         _refuse(ctx, at, where, "%s filename must be a string, got %s; %s" % (what, _show(filename), _FIX))
     if what == "wheel":

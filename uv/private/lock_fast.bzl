@@ -236,18 +236,22 @@ def _size_shape(shape):
         return None, None
     return head + sep + "0" + comma + rest, int(number)
 
-def _value(text, recipes):
-    """The value written as `text` (one line, canonical), or (False, None)."""
-    pieces = text.split("\"")
-    if len(pieces) == 3 and not pieces[0] and not pieces[2]:
-        return True, pieces[1]
-    if len(pieces) % 2 == 0:
-        return False, None  # an odd number of quotes
-    shape = "\"\"".join(pieces[0::2])
-    recipe = recipes.get(shape)
+def _value(pieces, shape, recipe, recipes):
+    """The value of a line cut at its quotes (`pieces`, an odd number of them), or (False, None).
+
+    `shape` is the line with its strings emptied, `recipe` what `recipes` holds for it.
+    """
     size = None
     if recipe == None:
-        normal, size = _size_shape(shape)
+        # An artifact's `size = N` (nearly every one unique) read as `size = 0`; inline for
+        # the common case, which _size_shape would accept.
+        head, sep, tail = shape.partition(", size = ")
+        number, comma, rest = tail.partition(", ")
+        if (sep and comma and number and not number.lstrip(_DIGITS) and number[0] != "0" and
+            "size = " not in head and "size = " not in rest):
+            normal, size = head + sep + "0" + comma + rest, int(number)
+        else:
+            normal, size = _size_shape(shape)
         if normal != None:
             recipe = recipes.get(normal)
             if recipe == None:
@@ -269,7 +273,8 @@ def _value(text, recipes):
         if size != None and recipe[1][slot] != "size":
             return False, None
         number = size if size != None else recipe[3]
-        return True, dict(zip(recipe[1], strings[:slot] + [number] + strings[slot:]))
+        strings.insert(slot, number)
+        return True, dict(zip(recipe[1], strings))
     if kind == "build" and size == None:
         return True, _build(recipe[1], strings)
     return False, None
@@ -323,44 +328,58 @@ def decode_uv_lock(text):
                 continue
             if line[:4] != "    " or line[-1:] != ",":
                 return None
-            ok, value = _value(line[4:-1], recipes)
-            if not ok:
-                return None
-            items.append(value)
-            continue
-        if not line:
-            continue
-        c = line[0]
-        if c == "#":
-            continue
-        if c == "[":
-            parsed = headers.get(line)
-            if parsed == None:
-                parsed = _header_path(line)
-                headers[line] = parsed
-            aot, path = parsed
-            if aot == None:
-                return None
-            table = _open_table(doc, aot, path, arrays, defined)
-            if table == None:
-                return None
-            continue
-        key, eq, rest = line.partition(" = ")
-        if not eq:
-            return None
-        if key not in keys:
-            if not key or key.lstrip(_BARE):
-                return None
-            keys[key] = True
-        if key in table:
-            return None
-        if rest == "[":
-            items = []
-            table[key] = items
+            written = line[4:-1]
+            key = None
         else:
-            ok, value = _value(rest, recipes)
-            if not ok:
+            if not line:
+                continue
+            c = line[0]
+            if c == "#":
+                continue
+            if c == "[":
+                parsed = headers.get(line)
+                if parsed == None:
+                    parsed = _header_path(line)
+                    headers[line] = parsed
+                aot, path = parsed
+                if aot == None:
+                    return None
+                table = _open_table(doc, aot, path, arrays, defined)
+                if table == None:
+                    return None
+                continue
+            key, eq, written = line.partition(" = ")
+            if not eq:
                 return None
+            if key not in keys:
+                if not key or key.lstrip(_BARE):
+                    return None
+                keys[key] = True
+            if key in table:
+                return None
+            if written == "[":
+                items = []
+                table[key] = items
+                continue
+
+        # The value, its common forms without a call: a string, a flat inline table.
+        pieces = written.split("\"")
+        if len(pieces) == 3 and not pieces[0] and not pieces[2]:
+            value = pieces[1]
+        elif len(pieces) % 2 == 0:
+            return None  # an odd number of quotes
+        else:
+            shape = "\"\"".join(pieces[0::2])
+            recipe = recipes.get(shape)
+            if recipe != None and recipe[0] == "flat" and recipe[2] == -1:
+                value = dict(zip(recipe[1], pieces[1::2]))
+            else:
+                ok, value = _value(pieces, shape, recipe, recipes)
+                if not ok:
+                    return None
+        if key == None:
+            items.append(value)
+        else:
             table[key] = value
     if items != None:
         return None  # an array still open at the end of the text

@@ -238,6 +238,7 @@ def _reach_all(packages, conflicts, marker_envs, variants):
 
 def _artifact_key(artifact):
     # Two lock entries are one file only when every field that locates or checks it agrees.
+    # (_artifact_repo_names writes the same key inline.)
     return json.encode([artifact["filename"], artifact["url"], artifact["path"], artifact["sha256"], artifact.get("git", "")])
 
 def _artifact_repo_names(hub, lockfile, packages):
@@ -251,7 +252,9 @@ def _artifact_repo_names(hub, lockfile, packages):
     for pkg in packages:
         artifacts = pkg["wheels"] + ([pkg["sdist"]] if pkg["sdist"] else [])
         for a in artifacts:
-            groups.setdefault(repo_safe(a["filename"]), {})[_artifact_key(a)] = a
+            # _artifact_key(a), inline: one call less per artifact of the lock.
+            key = json.encode([a["filename"], a["url"], a["path"], a["sha256"], a.get("git", "")])
+            groups.setdefault(repo_safe(a["filename"]), {})[key] = a
     names = {}
     for base, members in groups.items():
         if len(members) == 1:
@@ -275,7 +278,8 @@ def _dep_labels(deps, menv, cache, local_names, label_names, extras = []):
     """The labels of deps that hold in menv; label_names memoizes label_name() per name."""
     labels = []
     for dep in deps:
-        if dep["name"] in local_names or not _holds(dep["marker"], menv, cache, extras):
+        # _holds() is True for no marker, the common case: no call then.
+        if dep["name"] in local_names or (dep["marker"] and not _holds(dep["marker"], menv, cache, extras)):
             continue
         label = label_names.get(dep["name"])
         if label == None:
@@ -383,7 +387,6 @@ def _choose_artifact(ctx, pkg, parsed_wheels, env, signature = None):
     A reason that depends on the environment names it; others are the same everywhere,
     so one target serves them all.
     """
-    what = "%s %s from %s cannot be used" % (pkg["name"], pkg["version"], ctx.lockfile)
     source = ctx.local_sources.get(pkg["name"])
     if source:
         # A directory or editable source that is not a workspace member: built from
@@ -393,19 +396,23 @@ def _choose_artifact(ctx, pkg, parsed_wheels, env, signature = None):
         return ("local", source)
     unsupported = _unsupported_source(pkg)
     if unsupported:
-        return ("unavailable", "%s: %s" % (what, unsupported))
+        return ("unavailable", "%s: %s" % (_unusable(ctx, pkg), unsupported))
     if pkg["name"] in ctx.no_binary:
         if pkg["sdist"]:
             return ("sdist", pkg["sdist"])
         return ("unavailable", ("%s: it is listed in no_binary_packages but the lock has no " +
-                                "sdist of it (the lock offers: %s)") % (what, _offered(pkg)))
+                                "sdist of it (the lock offers: %s)") % (_unusable(ctx, pkg), _offered(pkg)))
     best = _select_wheel(ctx, parsed_wheels, signature, env)
     if best != None:
         return ("wheel", pkg["wheels"][best])
     if pkg["sdist"]:
         return ("sdist", pkg["sdist"])
     return ("unavailable", "%s on %s: no wheel fits and there is no sdist (the lock offers: %s)" %
-                           (what, describe_target(env["target"]), _offered(pkg)))
+                           (_unusable(ctx, pkg), describe_target(env["target"]), _offered(pkg)))
+
+def _unusable(ctx, pkg):
+    # The start of _choose_artifact's messages: formatted only for a message.
+    return "%s %s from %s cannot be used" % (pkg["name"], pkg["version"], ctx.lockfile)
 
 def _platform_independent(parsed_wheels):
     """Whether every tag of every wheel is for any platform (the common pure case)."""
@@ -421,8 +428,9 @@ def _artifact_spec(ctx, pkg, artifact):
     if label:
         return label
     repo = ctx.repo_names[key]
-    what = "%s: %s %s: %s" % (ctx.lockfile, pkg["name"], pkg["version"], artifact["filename"])
     if artifact["url"] and artifact["path"]:
+        what = "%s: %s %s: %s" % (ctx.lockfile, pkg["name"], pkg["version"], artifact["filename"])
+
         # uv writes one of them; taking either silently would hide an edited lock.
         fail(("%s names both a url (%s) and a path (%s); uv writes one of them. Re-lock " +
               "(`uv lock`) or keep only the one you mean") % (what, artifact["url"], artifact["path"]))
@@ -449,6 +457,7 @@ def _artifact_spec(ctx, pkg, artifact):
         ctx.artifact_labels[key] = label
         return label
     if not artifact["sha256"] and not artifact["path"]:
+        what = "%s: %s %s: %s" % (ctx.lockfile, pkg["name"], pkg["version"], artifact["filename"])
         fail("%s has no sha256 hash; rules_pyuv only downloads hashed files" % what)
     ctx.artifacts[repo] = {
         "repo": repo,

@@ -8,7 +8,7 @@ and `_markers`.
 
 load(":explain_render.bzl", "render_explain")
 load(":overrides_render.bzl", "render_build_settings", "render_extras", "render_override_loads", "render_replaced", "render_target_deps")
-load(":starlark_quote.bzl", "all_equal", "expr", "most_common", "quote", "render_call", "render_env_select", "render_load", "render_select", "render_value")
+load(":starlark_quote.bzl", "all_equal", "expr", "most_common", "quote", "quote_each", "render_call", "render_env_select", "render_load", "render_select", "render_value")
 load(":target_envs.bzl", "TARGET_PLATFORMS", "describe_platforms", "platform_name")
 load(":variant_render.bzl", "render_variant_flag")
 load(":workspace_render.bzl", "render_members")
@@ -427,17 +427,17 @@ def render_install_deps(plan, settings = None):
     rows = []
     for a in plan["artifacts"]:
         # One format per artifact: each step costs in Bazel 4.2.3's interpreter.
-        row = _ARTIFACT_ROW % (
-            quote(a["repo"]),
-            quote(a["filename"]),
-            quote(a["url"]),
-            quote(a["path"]),
-            quote(a["sha256"]),
-            quote(a["package"]),
-            quote(a["version"]),
-            quote(a["registry"]),
-            quote(a["lockfile"]),
-        )
+        row = _ARTIFACT_ROW % quote_each([
+            a["repo"],
+            a["filename"],
+            a["url"],
+            a["path"],
+            a["sha256"],
+            a["package"],
+            a["version"],
+            a["registry"],
+            a["lockfile"],
+        ])
         if "kind" in a or "git" in a:
             row += "".join(["        %s: %s,\n" % (quote(k), quote(a[k])) for k in ("kind", "git") if k in a])
         rows.append(row + "    },\n")

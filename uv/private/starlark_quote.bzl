@@ -50,6 +50,21 @@ def quote(text):
             out = out.replace(char, escape)
     return "\"" + out + "\""
 
+def quote_each(values):
+    """quote() of each of values, as a tuple for a `%` format.
+
+    Args:
+      values: a list of strings.
+
+    Returns:
+      The literals, in order.
+    """
+
+    # One check for all of them: nearly every row of a generated file is plain text.
+    if not "".join(values).strip(_PLAIN):
+        return tuple(["\"" + v + "\"" for v in values])
+    return tuple([quote(v) for v in values])
+
 def expr(text):
     """Marks text that is already Starlark source (e.g. a select()) for render_value.
 

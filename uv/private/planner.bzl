@@ -501,13 +501,15 @@ def _note_patch_split(ctx, candidates, pkg, menv):
     if len(candidates) > 1:
         for c in candidates:
             markers.extend(c["resolution_markers"])
+
+    # patch_split() is False for a marker without python_full_version: those are left out.
     if pkg != None:
-        markers.extend([d["marker"] for d in pkg["dependencies"]])
+        markers.extend([d["marker"] for d in pkg["dependencies"] if "python_full_version" in d["marker"]])
         for extra_deps in pkg["optional_dependencies"].values():
-            markers.extend([d["marker"] for d in extra_deps])
+            markers.extend([d["marker"] for d in extra_deps if "python_full_version" in d["marker"]])
     os, cpu = menv["platform"]
     for marker in markers:
-        if patch_split(marker, os, cpu, menv["python_version"], menv.get("extras", []), ctx.marker_cache):
+        if "python_full_version" in marker and patch_split(marker, os, cpu, menv["python_version"], menv.get("extras", []), ctx.marker_cache):
             ctx.patch_splits[candidates[0]["name"] + " " + menv["name"]] = marker
             return
 

@@ -199,6 +199,19 @@ QUOTE_SAMPLES = [
 ]
 
 
+# quote_each's rows: all plain (its one-check path), and each with a value that is not.
+QUOTE_EACH_ROWS = [
+    ["pypi__a_1_0_py3_none_any_whl", "a-1.0-py3-none-any.whl", "https://h/a.whl", "", "ab" * 32],
+    ["a", '"quoted"', "b"],
+    ["plain", *QUOTE_SAMPLES],
+]
+
+
+def test_quote_each_is_quote_of_each_value(quote):
+    for row in QUOTE_EACH_ROWS:
+        assert list(quote.quote_each(row)) == [quote.quote(v) for v in row]
+
+
 def test_quoted_strings_read_back_exactly_in_bazel_4(quote, tmp_path, bazel_caches):
     ws = BazelWorkspace(tmp_path / "ws", tmp_path / "output_base", bazel_caches)
     values = "".join(f"    {quote.quote(s)},\n" for s in QUOTE_SAMPLES)
@@ -238,5 +251,9 @@ def starlark_calls(calls, request) -> None:
     quote = calls.load(QUOTE).quote
     for sample in QUOTE_SAMPLES + ["a", "b"]:
         quote(sample)
+    for row in QUOTE_EACH_ROWS:
+        calls.load(QUOTE).quote_each(row)
+        for value in row:
+            quote(value)
     as_bazel = ['"' + "".join(f"\\u{b:04x}" for b in s.encode()) + '"' for s in QUOTE_SAMPLES]
     quote("[" + ",".join(as_bazel) + "]")

@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         lock = uv_lock(ws, index.url, cache_dir=tmp / "lock-cache")
         (ws / "WORKSPACE").write_text(
             bb.WORKSPACE.format(
-                repo=bb.snapshot_ruleset(tmp / "rules_pyuv"), python_version=py_version
+                repo=bb.snapshot_ruleset(tmp / "rules_pyuv"),
+                python_version=py_version,
+                hub_attrs="",  # the default hub, as in the figures of docs/performance.md
             )
         )
         (ws / "BUILD.bazel").write_text("")

@@ -8,8 +8,8 @@ measures with Bazel 4.2.3, each step on the same server unless said otherwise:
 1. a no-op build, then editing an app file: which actions re-run (by mnemonic, from the
    execution log) — no PyWheelInstall nor PySdistBuild may appear;
 2. the lock rewritten with the same bytes, and then again after a server restart: which
-   repository rules run (from the JSON profile) — the hub (@pypi) must not be evaluated
-   again, nor any wheel repository;
+   repository rules run (from Bazel's marker files and the JSON profile) — the hub
+   (@pypi) must not be evaluated again, nor any wheel repository;
 3. one package's version changed in the lock (a new version published to the index, then
    `uv lock --upgrade-package NAME`): which repositories are fetched (the hub and that
    package's wheel) and which actions re-run (that package's PyWheelInstall and the app's
@@ -64,14 +64,29 @@ def _bump(version: str) -> str:
     return ".".join(parts[:-1] + [str(int(parts[-1]) + 1)])
 
 
+def _markers(bazel: bb.Bazel) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of each repository's marker file, which Bazel writes when it has run
+    the repository's rule; the profile records only the runs long enough to show."""
+    external = bazel.scratch / "output_base" / "external"
+    found = {}
+    for marker in external.glob("@*.marker"):
+        stat = marker.stat()
+        found[marker.name[1 : -len(".marker")]] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
 class Step:
     """One measured build: its seconds, the spawns it ran and the repository rules it ran."""
 
-    def __init__(self, name: str, bazel: bb.Bazel, figures: bb.BuildFigures):
+    def __init__(self, name: str, bazel: bb.Bazel, build: str = "//app:app"):
+        before = _markers(bazel)
+        figures = bazel.build(build)
+        after = _markers(bazel)
         self.name = name
         self.seconds = figures.seconds
         self.spawns = figures.spawns
-        self.repositories = sorted(figures.profile.repositories)
+        ran = {r for r, stamp in after.items() if before.get(r) != stamp}
+        self.repositories = sorted(ran | set(figures.profile.repositories))
         self.installs = sorted(
             s.get("progressMessage", "")
             for s in read_execution_log(bazel.log)
@@ -143,21 +158,21 @@ def main(argv: list[str] | None = None) -> int:
 
         bazel = bb.Bazel(ws, tmp / "bazel", user_root)
         bazel.start()
-        steps = [Step("cold build", bazel, bazel.build("//app:app"))]
-        steps.append(Step("no-op right after", bazel, bazel.build("//app:app")))
+        steps = [Step("cold build", bazel)]
+        steps.append(Step("no-op right after", bazel))
 
         main_py.write_text(bb.app_main(pkgs, 1))
-        steps.append(Step("app file edited", bazel, bazel.build("//app:app")))
+        steps.append(Step("app file edited", bazel))
 
         text = lock.read_bytes()
         time.sleep(1.1)  # a new mtime, the same bytes
         lock.write_bytes(text)
-        steps.append(Step("lock rewritten, same bytes", bazel, bazel.build("//app:app")))
+        steps.append(Step("lock rewritten, same bytes", bazel))
 
         bazel.shutdown()
         bazel.started = False
         bazel.start()
-        steps.append(Step("same, after a server restart", bazel, bazel.build("//app:app")))
+        steps.append(Step("same, after a server restart", bazel))
 
         pkg = _pick_package(pkgs)
         new_version = _bump(pkg.version)
@@ -172,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         index.add_file(wheel)
         uv_lock(ws, index.url, cache_dir=tmp / "lock-cache", args=["--upgrade-package", pkg.name])
         changed = lock.read_text().count(f'version = "{new_version}"')
-        steps.append(
-            Step(f"{pkg.name} {pkg.version} -> {new_version}", bazel, bazel.build("//app:app"))
-        )
+        steps.append(Step(f"{pkg.name} {pkg.version} -> {new_version}", bazel))
 
         print(
             bb._table(
@@ -182,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                     "step",
                     "seconds",
                     "actions run (execution log)",
-                    "repository rules run (profile)",
+                    "repository rules run (marker files, profile)",
                 ],
                 [s.row() for s in steps],
             )
@@ -199,19 +212,26 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sum(edit.spawns.values())} actions in all)",
             )
         )
+
+        def of_the_lock(repositories: list[str]) -> list[str]:
+            # The hub and its artifact repositories. A new server refreshes Bazel's own
+            # (@bazel_tools, @local_config_*) and the local_repository of the ruleset,
+            # and re-evaluating the WORKSPACE may refresh local_config_*: none is the lock's.
+            return [r for r in repositories if r == "pypi" or r.startswith("pypi__")]
+
         for step in (noop, same, restart):
-            # Bazel's own local_config_* repositories re-run on a new server; they are
-            # not the ruleset's.
-            ours = [r for r in step.repositories if not r.startswith("local_config_")]
+            ours = of_the_lock(step.repositories)
+            others = [r for r in step.repositories if r not in ours]
             print(
                 _verdict(
                     not ours and not sum(step.spawns.values()),
                     f"{step.name}: {len(ours)} repository rules of the lock "
-                    f"({len(step.repositories) - len(ours)} of Bazel's own) and "
+                    f"({len(others)} others{': ' if others else ''}"
+                    f"{', '.join('@' + r for r in others)}) and "
                     f"{sum(step.spawns.values())} actions run",
                 )
             )
-        others = [r for r in bump.repositories if r != "pypi" and label not in r]
+        others = [r for r in of_the_lock(bump.repositories) if r != "pypi" and label not in r]
         print(
             _verdict(
                 changed >= 1 and "pypi" in bump.repositories and not others,

@@ -365,12 +365,7 @@ def _source(ctx, raw, index, where):
             if kind == "git":
                 error = _url_error(value, _GIT_URL_SCHEMES)
             elif kind == "url" or (kind == "registry" and "://" in value):
-                # The common case, as in _artifact, without _url_error's call.
-                if not value.lstrip(_URL_CHARS) and ((value.startswith("https://") and len(value) > 8) or
-                                                     (value.startswith("http://") and len(value) > 7)):
-                    error = None
-                else:
-                    error = _url_error(value)
+                error = _url_error(value)  # once per package: not worth _artifact's inline copy
             else:
                 error = _path_error(value, "source." + kind)
             if error:

@@ -593,8 +593,9 @@ def snapshot_ruleset(dest: Path) -> Path:
 EXTRA_BUILD_FLAGS: list[str] = []
 # --startup-flag: further startup options of the benchmark's Bazel servers.
 EXTRA_STARTUP_FLAGS: list[str] = []
-# --keep: where every build's JSON profile is copied (build-N.json.gz, in order); None: not.
-KEPT_PROFILES: list[Path] = []
+# --keep: the folder (one, or none) that gets a copy of every build's JSON profile, as
+# build-N.json.gz in the order of the builds.
+PROFILE_COPIES: list[Path] = []
 
 
 class Bazel:
@@ -644,11 +645,9 @@ class Bazel:
         seconds, out = _timed(argv, self.workspace, self.env)
         cpu = cpu_seconds(self.pid) - cpu
         starlark = starlark_cpu(self.starlark)
-        if KEPT_PROFILES:
-            kept = KEPT_PROFILES[0] / f"build-{len(KEPT_PROFILES)}.json.gz"
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(self.profile, kept)
-            KEPT_PROFILES.append(kept)
+        for folder in PROFILE_COPIES:
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.profile, folder / f"build-{len(list(folder.iterdir())) + 1}.json.gz")
         match = re.search(r"INFO: (\d+ process(es)?[^\n]*?)\.?\n", out)
         spawns = read_execution_log(self.log)
         mnemonics = {s.get("progressMessage", ""): s.get("mnemonic", "?") for s in spawns}
@@ -832,7 +831,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench_build."))
     if args.keep:
-        KEPT_PROFILES[:] = [tmp / "profiles"]
+        PROFILE_COPIES[:] = [tmp / "profiles"]
     user_root = REPO_ROOT / ".cache" / "bazel-bench" / "root"
     index = None
     try:
